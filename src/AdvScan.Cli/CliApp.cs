@@ -1,0 +1,43 @@
+namespace AdvScan.Cli;
+
+/// <summary>
+/// Entry point shared by `advscan` and the tests (which call it in-process). Exit codes: 0 success, 1 a check or gate
+/// failed, 2 bad input. Bad input is reported as one line on stderr, never as a stack trace.
+/// </summary>
+public static class CliApp
+{
+    public const int Success = 0;
+    public const int CheckFailed = 1;
+    public const int BadInput = 2;
+
+    private const string Usage = """
+        usage: advscan <command> [arguments]
+
+        commands:
+          model check <model.onnx> [--device cpu|cuda] [--batch N] [--seed S] [--tolerance T]
+              Import the model as a differentiable graph, compare it with ONNX Runtime on a random batch,
+              and check that input gradients flow. Exit 0 when parity holds, 1 when it does not, 2 on bad input.
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                stdout.WriteLine(Usage);
+                return args.Length == 0 ? BadInput : Success;
+            }
+            return (args[0], args.Length > 1 ? args[1] : null) switch
+            {
+                ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
+                _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
+            };
+        }
+        catch (InvalidInputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+    }
+}

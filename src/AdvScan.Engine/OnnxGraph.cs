@@ -1,0 +1,322 @@
+using AdvScan.Engine.Ops;
+using AdvScan.Onnx;
+using AdvScan.Onnx.Protobuf;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AdvScan.Engine;
+
+/// <summary>
+/// An ONNX model executed as a TorchSharp graph: gradients flow from outputs to inputs (and to initializers when they
+/// are trainable). Nodes run in topological order. Two kinds of work are done once instead of per batch:
+/// subgraphs over frozen constants are folded at import, and shape subgraphs (Shape/Gather/Unsqueeze/Concat feeding
+/// Reshape, as exporters emit) are evaluated on the host once per distinct input shape and then reused as constants.
+/// </summary>
+public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
+{
+    private const int MaxCachedShapeSignatures = 32;
+    private static readonly HashSet<string> ShapeOnlyOps = ["Shape", "Size"];
+    private static readonly HashSet<string> NonDeterministicOps = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"];
+
+    private readonly OnnxModel _model;
+    private readonly List<PlannedNode> _plan;
+    private readonly Dictionary<string, Parameter> _weights = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _constants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _constantLongs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, Tensor>> _shapeCache = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _shapeValues = new(StringComparer.Ordinal);
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+
+    private OnnxGraph(OnnxModel model, ImportOptions options) : base("OnnxGraph")
+    {
+        _model = model;
+        Options = options;
+        Device = ComputeDevice.Resolve(options.Device);
+        _inputNames = model.Inputs.Select(i => i.Name).ToArray();
+        _outputNames = model.Outputs.Select(o => o.Name).ToArray();
+
+        var unsupported = model.Proto.Graph.Node
+            .Where(n => !OpRegistry.TryGet(n.Domain, n.OpType, out _))
+            .Select(n => (OpType: string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}:{n.OpType}", Node: OnnxModel.NodeLabel(n)))
+            .ToList();
+        if (unsupported.Count > 0) throw new UnsupportedModelException(model.File, unsupported);
+
+        _plan = Sort(model);
+        LoadInitializers(options.TrainableInitializers);
+        MarkShapeSubgraphs();
+        FoldConstants();
+        OpHistogram = model.Proto.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    public ImportOptions Options { get; }
+    public Device Device { get; }
+    public OnnxModel Model => _model;
+    public IReadOnlyList<OnnxValueInfo> Inputs => _model.Inputs;
+    public IReadOnlyList<OnnxValueInfo> Outputs => _model.Outputs;
+    /// <summary>How many nodes of each op type the model has (by op type, ordinal order).</summary>
+    public IReadOnlyDictionary<string, int> OpHistogram { get; }
+    /// <summary>Nodes left to execute per batch after import-time folding.</summary>
+    public int ExecutedNodeCount => _plan.Count(p => !p.Folded);
+
+    /// <summary>Loads and imports a model file.</summary>
+    public static OnnxGraph Load(string path, ImportOptions? options = null) => Import(OnnxModel.Load(path), options);
+
+    /// <summary>Imports a parsed model. Unsupported ops, bad tensors and non-finite weights fail here, before any work.</summary>
+    public static OnnxGraph Import(OnnxModel model, ImportOptions? options = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        var graph = new OnnxGraph(model, options ?? ImportOptions.Default);
+        return graph;
+    }
+
+    /// <summary>Runs a single-input model and returns its first output (the logits, for a classifier).</summary>
+    public override Tensor forward(Tensor input) => Run(input)[0];
+
+    /// <summary>Runs the graph on inputs given in graph-input order; returns outputs in graph-output order.</summary>
+    public Tensor[] Run(params Tensor[] inputs)
+    {
+        if (inputs.Length != _inputNames.Length)
+            throw new InvalidInputException(_model.File, $"expects {_inputNames.Length} input(s) ({string.Join(", ", _inputNames)}) but was given {inputs.Length}");
+        var values = new Dictionary<string, Tensor?>(StringComparer.Ordinal);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            CheckShape(_model.Inputs[i], inputs[i]);
+            values[_inputNames[i]] = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+        }
+
+        var signature = string.Join(";", inputs.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
+        var cached = _shapeCache.GetValueOrDefault(signature);
+        var fresh = cached is null && _shapeValues.Count > 0 ? new Dictionary<string, Tensor>(StringComparer.Ordinal) : null;
+
+        foreach (var step in _plan)
+        {
+            if (step.Folded) continue;
+            if (step.ShapeOnly && cached is not null) continue;
+            var node = step.Node;
+            var args = new Tensor?[node.Input.Count];
+            var home = step.ShapeOnly ? torch.CPU : Device;
+            bool keepPlace = ShapeOnlyOps.Contains(node.OpType);
+            for (int i = 0; i < args.Length; i++)
+            {
+                var a = Lookup(node.Input[i], values, cached);
+                // Shape subgraphs live on the host (no device sync to read a shape); compute lives on the device.
+                args[i] = a is null || keepPlace || a.device == home ? a : a.to(home);
+            }
+            Tensor[] results;
+            try
+            {
+                var context = new NodeContext(node, step.Opset, home, args,
+                    i => i < node.Input.Count ? HostLongs(node.Input[i], cached) : null, _model.File);
+                results = step.Kernel(context);
+            }
+            catch (InvalidInputException) { throw; }
+            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+            {
+                var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
+                throw new InvalidInputException(_model.File, $"node '{OnnxModel.NodeLabel(node)}' ({node.OpType}) failed on inputs {shapes}: {FirstLine(e.Message)}", inner: e);
+            }
+            for (int o = 0; o < node.Output.Count && o < results.Length; o++)
+            {
+                if (node.Output[o].Length == 0) continue;
+                values[node.Output[o]] = results[o];
+                if (step.ShapeOnly && fresh is not null) fresh[node.Output[o]] = results[o].detach().cpu().DetachFromDisposeScope();
+            }
+        }
+        if (fresh is not null)
+        {
+            if (_shapeCache.Count >= MaxCachedShapeSignatures) ClearShapeCache();
+            _shapeCache[signature] = fresh;
+        }
+        return _outputNames.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"output '{name}' was not produced")).ToArray();
+    }
+
+    /// <summary>Parameters by their ONNX initializer names (float initializers only).</summary>
+    public IReadOnlyDictionary<string, Parameter> Initializers => _weights;
+
+    /// <summary>
+    /// Writes the model back to ONNX with every float initializer replaced by its current value. Everything else in
+    /// the file (graph, metadata, opsets) is kept as it was.
+    /// </summary>
+    public ModelProto ExportModel()
+    {
+        var proto = _model.Proto.Clone();
+        var graph = proto.Graph;
+        for (int i = 0; i < graph.Initializer.Count; i++)
+        {
+            var original = graph.Initializer[i];
+            if (!_weights.TryGetValue(original.Name, out var parameter)) continue;
+            if ((OnnxDataType)original.DataType != OnnxDataType.Float) continue;
+            var replacement = OnnxTensor.FromFloats(original.Name, original.Dims.ToArray(), TensorConversion.ToHostFloats(parameter)).ToProto();
+            replacement.DocString = original.DocString;
+            graph.Initializer[i] = replacement;
+        }
+        return proto;
+    }
+
+    public void Save(string path) => File.WriteAllBytes(path, ExportModel().ToByteArray());
+
+    private void ClearShapeCache()
+    {
+        foreach (var entry in _shapeCache.Values)
+            foreach (var t in entry.Values) t.Dispose();
+        _shapeCache.Clear();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            ClearShapeCache();
+            foreach (var t in _constants.Values) t.Dispose();
+            _constants.Clear();
+        }
+        base.Dispose(disposing);
+    }
+
+    private Tensor? Lookup(string name, Dictionary<string, Tensor?> values, Dictionary<string, Tensor>? cached)
+    {
+        if (name.Length == 0) return null;
+        if (values.TryGetValue(name, out var v)) return v;
+        if (cached is not null && cached.TryGetValue(name, out var c)) return c;
+        if (_constants.TryGetValue(name, out var k)) return k;
+        if (_weights.TryGetValue(name, out var p)) return p;
+        return null;
+    }
+
+    private long[]? HostLongs(string name, Dictionary<string, Tensor>? cached)
+    {
+        if (_constantLongs.TryGetValue(name, out var longs)) return longs;
+        if (cached is not null && cached.TryGetValue(name, out var c) && !c.is_floating_point())
+            return c.to_type(ScalarType.Int64).data<long>().ToArray();
+        return null;
+    }
+
+    private void CheckShape(OnnxValueInfo declared, Tensor actual)
+    {
+        if (declared.Shape is null) return;
+        bool ok = declared.Shape.Count == actual.dim();
+        for (int d = 0; ok && d < declared.Shape.Count; d++)
+            if (declared.Shape[d].Value is long fixedSize && fixedSize > 0 && fixedSize != actual.shape[d]) ok = false;
+        if (!ok)
+            throw new InvalidInputException(_model.File,
+                $"input '{declared.Name}' expects shape {declared.ShapeText} but was given [{string.Join(", ", actual.shape)}]");
+    }
+
+    private void LoadInitializers(bool trainable)
+    {
+        int index = 0;
+        foreach (var tensor in _model.DecodeInitializers())
+        {
+            if (tensor.Data is float[] floats)
+            {
+                foreach (var f in floats)
+                    if (!float.IsFinite(f))
+                        throw new InvalidInputException(_model.File, $"initializer '{tensor.Name}' contains NaN or infinite weights");
+            }
+            var value = TensorConversion.ToTorch(tensor, Device);
+            if (tensor.Type == OnnxDataType.Float)
+            {
+                // Created inside Import's dispose scope, which must not take the weights with it.
+                var parameter = new Parameter(value.DetachFromDisposeScope(), requires_grad: trainable);
+                parameter.DetachFromDisposeScope();
+                _weights[tensor.Name] = parameter;
+                register_parameter($"p{index++}", parameter);
+            }
+            else
+            {
+                _constants[tensor.Name] = value.DetachFromDisposeScope();
+                if (tensor.Data is long[] l) _constantLongs[tensor.Name] = l;
+            }
+        }
+    }
+
+    /// <summary>Marks nodes whose outputs depend only on input shapes and constants (never on input values).</summary>
+    private void MarkShapeSubgraphs()
+    {
+        var known = new HashSet<string>(_constants.Keys, StringComparer.Ordinal);
+        if (!Options.TrainableInitializers) known.UnionWith(_weights.Keys);
+        foreach (var step in _plan)
+        {
+            var node = step.Node;
+            bool shapeOnly = !NonDeterministicOps.Contains(node.OpType) &&
+                (ShapeOnlyOps.Contains(node.OpType) || node.Input.All(i => i.Length == 0 || known.Contains(i) || _shapeValues.Contains(i)));
+            step.ShapeOnly = shapeOnly;
+            if (shapeOnly) foreach (var o in node.Output) _shapeValues.Add(o);
+        }
+    }
+
+    /// <summary>Evaluates, once, every shape-only node that does not read any runtime shape: pure constant folding.</summary>
+    private void FoldConstants()
+    {
+        var constant = new HashSet<string>(_constants.Keys, StringComparer.Ordinal);
+        if (!Options.TrainableInitializers) constant.UnionWith(_weights.Keys);
+        foreach (var step in _plan)
+        {
+            var node = step.Node;
+            if (!step.ShapeOnly || ShapeOnlyOps.Contains(node.OpType)) continue;
+            if (!node.Input.All(i => i.Length == 0 || constant.Contains(i))) continue;
+            var args = node.Input.Select(i => i.Length == 0 ? null : (Tensor?)(_constants.GetValueOrDefault(i) ?? _weights.GetValueOrDefault(i))).ToArray();
+            Tensor[] results;
+            using (torch.no_grad())
+            {
+                var context = new NodeContext(node, step.Opset, Device, args, i => i < node.Input.Count ? _constantLongs.GetValueOrDefault(node.Input[i]) : null, _model.File);
+                results = step.Kernel(context);
+            }
+            for (int o = 0; o < node.Output.Count && o < results.Length; o++)
+            {
+                var value = results[o].detach().DetachFromDisposeScope();
+                _constants[node.Output[o]] = value;
+                constant.Add(node.Output[o]);
+                if (!value.is_floating_point() && value.numel() <= 1 << 16)
+                    _constantLongs[node.Output[o]] = value.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+            }
+            step.Folded = true;
+        }
+    }
+
+    private static List<PlannedNode> Sort(OnnxModel model)
+    {
+        var graph = model.Proto.Graph;
+        var available = new HashSet<string>(StringComparer.Ordinal) { "" };
+        foreach (var i in graph.Input) available.Add(i.Name);
+        foreach (var i in graph.Initializer) available.Add(i.Name);
+        var pending = graph.Node.ToList();
+        var ordered = new List<PlannedNode>(pending.Count);
+        while (pending.Count > 0)
+        {
+            var ready = pending.Where(n => n.Input.All(available.Contains)).ToList();
+            if (ready.Count == 0)
+                throw new InvalidInputException(model.File, $"graph has a cycle or unresolved inputs around node '{OnnxModel.NodeLabel(pending[0])}' ({pending[0].OpType})");
+            foreach (var node in ready)
+            {
+                OpRegistry.TryGet(node.Domain, node.OpType, out var kernel);
+                var domain = OnnxModel.NormalizeDomain(node.Domain);
+                var opset = model.Opsets.TryGetValue(domain, out var v) ? v : model.DefaultOpset;
+                ordered.Add(new PlannedNode(node, kernel, opset));
+                foreach (var o in node.Output) available.Add(o);
+                pending.Remove(node);
+            }
+        }
+        return ordered;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length > 300 ? line[..300] + "..." : line;
+    }
+
+    private sealed class PlannedNode(NodeProto node, Kernel kernel, long opset)
+    {
+        public NodeProto Node { get; } = node;
+        public Kernel Kernel { get; } = kernel;
+        public long Opset { get; } = opset;
+        public bool ShapeOnly { get; set; }
+        public bool Folded { get; set; }
+    }
+}

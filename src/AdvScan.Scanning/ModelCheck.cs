@@ -1,0 +1,100 @@
+using AdvScan.Engine;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdvScan.Scanning;
+
+/// <summary>Options for <see cref="ModelCheck"/>.</summary>
+/// <param name="Device">Where the differentiable graph runs.</param>
+/// <param name="BatchSize">Size given to symbolic (dynamic) dimensions of the input.</param>
+/// <param name="Seed">Seed of the random batch, so a check is repeatable.</param>
+/// <param name="RelativeTolerance">Allowed |engine - runtime| relative to each value and to the output's scale.</param>
+public sealed record ModelCheckOptions(string Device = "cpu", int BatchSize = 2, int Seed = 0, double RelativeTolerance = 1e-4);
+
+/// <summary>What <see cref="ModelCheck"/> found.</summary>
+public sealed record ModelCheckReport(
+    string Model,
+    string Sha256,
+    IReadOnlyList<OnnxValueInfo> Inputs,
+    IReadOnlyList<OnnxValueInfo> Outputs,
+    long[] BatchShape,
+    long[] OutputShape,
+    IReadOnlyDictionary<string, int> OpHistogram,
+    double MaxAbsoluteDifference,
+    double MaxRelativeDifference,
+    bool OutputsFinite,
+    bool GradientsFlow,
+    bool ParityHolds)
+{
+    public bool Passed => ParityHolds && GradientsFlow && OutputsFinite;
+}
+
+/// <summary>
+/// Imports a model, feeds the same random batch to the differentiable graph and to ONNX Runtime, and reports whether
+/// they agree and whether input gradients flow: the precondition for every white-box attack on that model.
+/// </summary>
+public static class ModelCheck
+{
+    public static ModelCheckReport Run(string modelPath, ModelCheckOptions? options = null)
+    {
+        options ??= new ModelCheckOptions();
+        var model = OnnxModel.Load(modelPath);
+        using var graph = OnnxGraph.Import(model, new ImportOptions(options.Device));
+        if (model.Inputs.Count != 1)
+            throw new InvalidInputException(model.File, $"has {model.Inputs.Count} inputs; AdvScan checks image classifiers with exactly one input");
+        var input = model.Inputs[0];
+        if (input.Shape is null) throw new InvalidInputException(model.File, $"input '{input.Name}' declares no shape; AdvScan needs at least its rank");
+        var shape = input.Shape.Select(d => d.Value is > 0 ? d.Value.Value : options.BatchSize).ToArray();
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        var random = new Random(options.Seed);
+        var data = new float[count];
+        for (long i = 0; i < count; i++) data[i] = (float)random.NextDouble();
+
+        using var runtime = ReferenceSession.Open(model);
+        var reference = runtime.RunFirst(new HostTensor(data, shape));
+
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(data, shape, ScalarType.Float32).to(graph.Device).requires_grad_(true);
+        var y = graph.forward(x);
+        var engine = TensorConversion.ToHostFloats(y);
+        bool finite = engine.All(float.IsFinite) && reference.Data.All(float.IsFinite);
+        var (maxAbs, maxRel, parity) = Compare(engine, reference.Data, options.RelativeTolerance);
+        bool shapesMatch = y.shape.SequenceEqual(reference.Shape);
+
+        bool gradients = false;
+        if (y.is_floating_point())
+        {
+            y.sum().backward();
+            if (x.grad is { } g)
+            {
+                var grad = TensorConversion.ToHostFloats(g);
+                gradients = grad.All(float.IsFinite) && grad.Any(v => v != 0);
+            }
+        }
+        return new ModelCheckReport(model.DisplayName, model.Sha256, model.Inputs, model.Outputs, shape, y.shape,
+            graph.OpHistogram, maxAbs, maxRel, finite, gradients, parity && shapesMatch && finite);
+    }
+
+    /// <summary>
+    /// Max absolute and scale-relative differences, and whether every element satisfies
+    /// |a - b| &lt;= tol * (|b| + max|b|): floating-point error grows with the magnitude of the whole tensor, not of
+    /// each element, so a near-zero logit is compared against the output's scale.
+    /// </summary>
+    public static (double MaxAbsolute, double MaxRelative, bool Within) Compare(float[] actual, float[] expected, double tolerance)
+    {
+        if (actual.Length != expected.Length) return (double.PositiveInfinity, double.PositiveInfinity, false);
+        double scale = expected.Length == 0 ? 0 : expected.Max(v => Math.Abs((double)v));
+        double maxAbs = 0;
+        bool within = true;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double diff = Math.Abs((double)actual[i] - expected[i]);
+            if (double.IsNaN(diff)) diff = double.PositiveInfinity;
+            maxAbs = Math.Max(maxAbs, diff);
+            if (diff > tolerance * (Math.Abs(expected[i]) + scale) + 1e-7) within = false;
+        }
+        return (maxAbs, scale > 0 ? maxAbs / scale : maxAbs, within);
+    }
+}
