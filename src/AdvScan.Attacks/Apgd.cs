@@ -1,0 +1,151 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdvScan.Attacks;
+
+/// <summary>
+/// Auto-PGD with cross-entropy loss (Croce &amp; Hein 2020, the step-size-free PGD of AutoAttack). Each example keeps its
+/// own step size, starting at 2 eps, with momentum 0.75. At checkpoints w_j = ceil(p_j N) (p_0 = 0, p_1 = 0.22,
+/// p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)) the step size halves and the iterate restarts from the best point
+/// when fewer than 75% of the steps since the last checkpoint increased the loss, or when neither the step size nor
+/// the best loss changed over the last interval. Fooled examples stop early and keep their fooling iterate.
+/// </summary>
+public sealed class Apgd : IEvasionAttack
+{
+    private const double Momentum = 0.75;
+    private const double Rho = 0.75;
+
+    public string Name => "apgd";
+    public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+
+    public static IReadOnlyList<int> Checkpoints(int iterations)
+    {
+        var p = new List<double> { 0, 0.22 };
+        while (p[^1] < 1) p.Add(p[^1] + Math.Max(p[^1] - p[^2] - 0.03, 0.06));
+        return p.Select(v => (int)Math.Ceiling(v * iterations)).Where(w => w > 0 && w < iterations).Distinct().ToList();
+    }
+
+    public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
+    {
+        using var scope = torch.NewDisposeScope();
+        long n = pixels.shape[0];
+        int iterations = Math.Max(1, settings.Steps);
+        var checkpoints = Checkpoints(iterations).ToHashSet();
+        var generator = ThreatModel.Generator(settings.Seed);
+        var result = pixels.clone();
+        var fooled = torch.zeros([n], ScalarType.Bool, device: pixels.device);
+        long gradients = 0;
+        var view = new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)pixels.dim() - 1)).ToArray();
+
+        for (int restart = 0; restart < settings.Restarts; restart++)
+        {
+            var active = fooled.logical_not().nonzero().flatten();
+            if (active.numel() == 0) break;
+            using var restartScope = torch.NewDisposeScope();
+            var s = new State { Active = active, Clean = pixels.index_select(0, active), Labels = labels.index_select(0, active) };
+            s.X = settings.RandomStart ? ThreatModel.RandomStart(s.Clean, settings.Norm, settings.Epsilon, generator) : s.Clean.clone();
+            (s.Loss, s.Success, s.Grad) = ThreatModel.Evaluate(model, s.X, s.Labels, settings.TargetClass);
+            gradients += active.numel();
+            s.Step = torch.full([active.numel()], 2 * settings.Epsilon, ScalarType.Float32, device: pixels.device);
+            s.XBest = s.X.clone();
+            s.LossBest = s.Loss.clone();
+            s.GradBest = s.Grad.clone();
+            s.Previous = s.X.clone();
+            s.Increases = torch.zeros([active.numel()], ScalarType.Float32, device: pixels.device);
+            s.LossBestAtCheckpoint = s.LossBest.clone();
+            s.ReducedAtCheckpoint = torch.ones([active.numel()], ScalarType.Bool, device: pixels.device);
+            int lastCheckpoint = 0;
+
+            for (int k = 0; k < iterations; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var iteration = torch.NewDisposeScope();
+                var before = s.All();
+                RecordFooled(result, fooled, s.Active, s.X, s.Success);
+                var keep = s.Success.logical_not().nonzero().flatten();
+                if (keep.numel() == 0) { s.Carry(iteration, before); break; }
+                if (keep.numel() < s.Active.numel()) s.Select(keep);
+
+                // z = P(x + eta * direction); x_next = P(x + a(z - x) + (1 - a)(x - x_prev)); no momentum on the first step.
+                var eta = s.Step.reshape(view);
+                var z = ThreatModel.Project(s.X + ThreatModel.Direction(s.Grad, settings.Norm) * eta, s.Clean, settings.Norm, settings.Epsilon);
+                var next = k == 0 ? z : ThreatModel.Project(s.X + Momentum * (z - s.X) + (1 - Momentum) * (s.X - s.Previous), s.Clean, settings.Norm, settings.Epsilon);
+                s.Previous = s.X;
+                s.X = next;
+                var lossBefore = s.Loss;
+                (s.Loss, s.Success, s.Grad) = ThreatModel.Evaluate(model, s.X, s.Labels, settings.TargetClass);
+                gradients += s.Active.numel();
+
+                s.Increases = s.Increases + s.Loss.gt(lossBefore).to_type(ScalarType.Float32);
+                var better = s.Loss.gt(s.LossBest);
+                var mask = better.reshape(view);
+                s.XBest = torch.where(mask, s.X, s.XBest);
+                s.GradBest = torch.where(mask, s.Grad, s.GradBest);
+                s.LossBest = torch.where(better, s.Loss, s.LossBest);
+
+                if (checkpoints.Contains(k + 1))
+                {
+                    int interval = k + 1 - lastCheckpoint;
+                    var tooFewIncreases = s.Increases.lt(Rho * interval);
+                    var stalled = s.ReducedAtCheckpoint.logical_not().logical_and(s.LossBestAtCheckpoint.ge(s.LossBest));
+                    var reduce = tooFewIncreases.logical_or(stalled);
+                    s.Step = torch.where(reduce, s.Step / 2, s.Step);
+                    var reduceView = reduce.reshape(view);
+                    s.X = torch.where(reduceView, s.XBest, s.X);
+                    s.Grad = torch.where(reduceView, s.GradBest, s.Grad);
+                    s.ReducedAtCheckpoint = reduce;
+                    s.LossBestAtCheckpoint = s.LossBest.clone();
+                    s.Increases = torch.zeros_like(s.Increases);
+                    lastCheckpoint = k + 1;
+                }
+                s.Carry(iteration, before);
+            }
+            RecordFooled(result, fooled, s.Active, s.X, s.Success);
+            // Not fooled: keep the highest-loss point found, the strongest evidence of robustness the attack has.
+            var notFooled = s.Success.logical_not();
+            var rows = s.Active.masked_select(notFooled);
+            if (rows.numel() > 0) result.index_copy_(0, rows, s.XBest.index_select(0, notFooled.nonzero().flatten()));
+        }
+        return new AttackBatchResult(result.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
+    }
+
+    /// <summary>Per-example working tensors of one restart, carried from one iteration's dispose scope to the next.</summary>
+    private sealed class State
+    {
+        public Tensor Active = null!, Clean = null!, Labels = null!, X = null!, Previous = null!, Grad = null!, Loss = null!, Success = null!;
+        public Tensor Step = null!, XBest = null!, LossBest = null!, GradBest = null!, Increases = null!, LossBestAtCheckpoint = null!, ReducedAtCheckpoint = null!;
+
+        public Tensor[] All() => [Active, Clean, Labels, X, Previous, Grad, Loss, Success, Step, XBest, LossBest, GradBest, Increases, LossBestAtCheckpoint, ReducedAtCheckpoint];
+
+        public void Select(Tensor keep)
+        {
+            Active = Active.index_select(0, keep); Clean = Clean.index_select(0, keep); Labels = Labels.index_select(0, keep);
+            X = X.index_select(0, keep); Previous = Previous.index_select(0, keep); Grad = Grad.index_select(0, keep);
+            Loss = Loss.index_select(0, keep); Success = Success.index_select(0, keep); Step = Step.index_select(0, keep);
+            XBest = XBest.index_select(0, keep); LossBest = LossBest.index_select(0, keep); GradBest = GradBest.index_select(0, keep);
+            Increases = Increases.index_select(0, keep); LossBestAtCheckpoint = LossBestAtCheckpoint.index_select(0, keep);
+            ReducedAtCheckpoint = ReducedAtCheckpoint.index_select(0, keep);
+        }
+
+        /// <summary>
+        /// Moves the state the iteration produced out of its scope and frees the state it replaced, so memory stays
+        /// flat however many iterations run; everything else the iteration made dies with its scope.
+        /// </summary>
+        public void Carry(DisposeScope iteration, Tensor[] before)
+        {
+            var now = new HashSet<Tensor>(All(), ReferenceEqualityComparer.Instance);
+            foreach (var t in now)
+                if (iteration.Contains(t)) iteration.MoveToOuter(t);
+            foreach (var t in new HashSet<Tensor>(before, ReferenceEqualityComparer.Instance))
+                if (!now.Contains(t)) t.Dispose();
+        }
+    }
+
+    private static void RecordFooled(Tensor result, Tensor fooled, Tensor active, Tensor x, Tensor success)
+    {
+        var rows = active.masked_select(success);
+        if (rows.numel() == 0) return;
+        result.index_copy_(0, rows, x.index_select(0, success.nonzero().flatten()));
+        fooled.index_fill_(0, rows, true);
+    }
+}

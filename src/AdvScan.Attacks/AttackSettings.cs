@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace AdvScan.Attacks;
+
+/// <summary>Threat model: the norm bounding the perturbation, measured in [0,1] pixel space.</summary>
+public enum Norm { LInf, L2 }
+
+/// <summary>
+/// Parameters every evasion attack reads the ones it needs from. Budgets are in [0,1] pixel space before any
+/// normalisation (the convention of the literature): eps 0.3 on MNIST means 0.3 of the full pixel range.
+/// </summary>
+/// <param name="StepSize">Null means the attack's published default (PGD: 2.5 eps / steps).</param>
+/// <param name="TargetClass">Null is untargeted; otherwise success means predicting this class.</param>
+/// <param name="Queries">Query budget per example for score-based attacks.</param>
+public sealed record AttackSettings(
+    Norm Norm = Norm.LInf,
+    double Epsilon = 0.3,
+    int Steps = 40,
+    double? StepSize = null,
+    int Restarts = 1,
+    bool RandomStart = true,
+    int? TargetClass = null,
+    int Queries = 5000,
+    long Seed = 0)
+{
+    /// <summary>Checks ranges; <paramref name="classes"/> bounds the target class when known.</summary>
+    public void Validate(int? classes = null)
+    {
+        if (!double.IsFinite(Epsilon) || Epsilon < 0 || (Norm == Norm.LInf && Epsilon > 1))
+            throw new InvalidInputException(null, Invariant($"eps must be in [0,1] for L-inf (and >= 0 for L2), got {Epsilon}"));
+        if (Steps < 0) throw new InvalidInputException(null, $"steps must be >= 0, got {Steps}");
+        if (Restarts < 1) throw new InvalidInputException(null, $"restarts must be >= 1, got {Restarts}");
+        if (StepSize is { } s && (!double.IsFinite(s) || s <= 0)) throw new InvalidInputException(null, Invariant($"step size must be > 0, got {s}"));
+        if (Queries < 0) throw new InvalidInputException(null, $"queries must be >= 0, got {Queries}");
+        if (TargetClass is { } t && (t < 0 || (classes is { } n && t >= n)))
+            throw new InvalidInputException(null, $"target class {t} is out of range; the model has {classes} classes (0..{classes - 1})");
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,30 @@
+using AdvScan.Engine;
+using static TorchSharp.torch;
+
+namespace AdvScan.Attacks;
+
+/// <summary>
+/// A differentiable classifier seen from the attacker's side: pixels in [0,1], NCHW, in; logits out. The mapping from
+/// pixels to the model's own input (normalisation, layout, scale) happens inside, so budgets are always in pixel space.
+/// </summary>
+public interface IDifferentiableClassifier
+{
+    Device Device { get; }
+    Tensor Logits(Tensor pixels);
+}
+
+/// <summary>An imported ONNX graph behind an optional differentiable pixel-to-input mapping.</summary>
+public sealed class GraphClassifier(OnnxGraph graph, Func<Tensor, Tensor>? toModelInput = null) : IDifferentiableClassifier
+{
+    public Device Device => graph.Device;
+    public Tensor Logits(Tensor pixels) => graph.forward(toModelInput is null ? pixels : toModelInput(pixels));
+}
+
+/// <summary>
+/// Scores a batch without gradients: the black-box view (ONNX Runtime in practice). Pixels are host floats in [0,1],
+/// NCHW, row-major; the result is [count, classes] logits or probabilities, row-major.
+/// </summary>
+public interface IScoreOracle
+{
+    float[] Scores(float[] pixels, long[] shape);
+}

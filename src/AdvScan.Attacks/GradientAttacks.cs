@@ -1,0 +1,100 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdvScan.Attacks;
+
+/// <summary>Fast Gradient Sign Method (Goodfellow et al. 2015): one step of size eps along the gradient's sign (L-inf) or normalised gradient (L2, "FGM").</summary>
+public sealed class Fgsm : IEvasionAttack
+{
+    public string Name => "fgsm";
+    public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+
+    public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (_, cleanSuccess, gradient) = ThreatModel.Evaluate(model, pixels, labels, settings.TargetClass);
+        // Targeted: descend the target's cross-entropy, which is what ascending its negative does.
+        var step = ThreatModel.Direction(gradient, settings.Norm) * settings.Epsilon;
+        var adversarial = ThreatModel.Project(pixels + step, pixels, settings.Norm, settings.Epsilon);
+        Tensor fooled;
+        using (torch.no_grad()) fooled = ThreatModel.Success(model.Logits(adversarial), labels, settings.TargetClass);
+        // An example already fooled when clean stays clean: the perturbation is not needed.
+        var mask = cleanSuccess.reshape([-1, .. Enumerable.Repeat(1L, (int)pixels.dim() - 1)]);
+        adversarial = torch.where(mask, pixels, adversarial);
+        fooled = fooled.logical_or(cleanSuccess);
+        return new AttackBatchResult(adversarial.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), pixels.shape[0], 0);
+    }
+}
+
+/// <summary>Keeps per-step working tensors alive past a step's dispose scope and frees the ones they replace.</summary>
+internal static class Batch
+{
+    public static void Replace(ref Tensor field, Tensor value)
+    {
+        value.MoveToOuterDisposeScope();
+        field.Dispose();
+        field = value;
+    }
+}
+
+/// <summary>
+/// Projected Gradient Descent (Madry et al. 2018) under L-inf or L2, with random start and restarts. Examples stop
+/// as soon as they are fooled (early stopping per example), and the first fooling iterate is kept; for examples never
+/// fooled, the iterate with the highest loss over all restarts is kept.
+/// </summary>
+public sealed class Pgd : IEvasionAttack
+{
+    public string Name => "pgd";
+    public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+
+    public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
+    {
+        using var scope = torch.NewDisposeScope();
+        long n = pixels.shape[0];
+        double alpha = settings.StepSize ?? 2.5 * settings.Epsilon / Math.Max(1, settings.Steps);
+        var generator = ThreatModel.Generator(settings.Seed);
+        var best = pixels.clone();
+        var bestLoss = torch.full([n], double.NegativeInfinity, ScalarType.Float32, device: pixels.device);
+        var fooled = torch.zeros([n], ScalarType.Bool, device: pixels.device);
+        long gradients = 0;
+
+        for (int restart = 0; restart < settings.Restarts; restart++)
+        {
+            var active = fooled.logical_not().nonzero().flatten();
+            if (active.numel() == 0) break;
+            var clean = pixels.index_select(0, active);
+            var y = labels.index_select(0, active);
+            var x = settings.RandomStart ? ThreatModel.RandomStart(clean, settings.Norm, settings.Epsilon, generator) : clean.clone();
+
+            for (int step = 0; step <= settings.Steps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var stepScope = torch.NewDisposeScope();
+                var (loss, success, gradient) = ThreatModel.Evaluate(model, x, y, settings.TargetClass);
+                gradients += active.numel();
+                // Record this iterate where it fools, or beats the best loss so far.
+                var improve = success.logical_or(loss > bestLoss.index_select(0, active)).logical_and(fooled.index_select(0, active).logical_not());
+                var rows = active.masked_select(improve);
+                if (rows.numel() > 0)
+                {
+                    best.index_copy_(0, rows, x.index_select(0, improve.nonzero().flatten()));
+                    bestLoss.index_copy_(0, rows, loss.masked_select(improve));
+                }
+                fooled.index_fill_(0, active.masked_select(success), true);
+                if (step == settings.Steps) break;
+
+                // Early stopping: fooled examples leave the batch and stop costing compute.
+                var keep = success.logical_not().nonzero().flatten();
+                if (keep.numel() == 0) break;
+                var nextClean = clean.index_select(0, keep);
+                var next = ThreatModel.Project(x.index_select(0, keep) + ThreatModel.Direction(gradient.index_select(0, keep), settings.Norm) * alpha,
+                    nextClean, settings.Norm, settings.Epsilon);
+                Batch.Replace(ref x, next);
+                Batch.Replace(ref clean, nextClean);
+                Batch.Replace(ref y, y.index_select(0, keep));
+                Batch.Replace(ref active, active.index_select(0, keep));
+            }
+        }
+        return new AttackBatchResult(best.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
+    }
+}

@@ -1,0 +1,84 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace AdvScan.Attacks;
+
+/// <summary>The geometry shared by gradient attacks: steepest-ascent directions, projection, random starts, losses.</summary>
+internal static class ThreatModel
+{
+    private const double Tiny = 1e-12;
+
+    /// <summary>Per-example L2 norm over all but the batch dimension, shaped [N,1,1,1] for broadcasting.</summary>
+    public static Tensor L2(Tensor t) =>
+        t.flatten(1).pow(2).sum(1).sqrt().reshape([t.shape[0], .. Enumerable.Repeat(1L, (int)t.dim() - 1)]);
+
+    /// <summary>Steepest ascent direction of unit norm: sign(g) for L-inf, g/||g||2 for L2.</summary>
+    public static Tensor Direction(Tensor gradient, Norm norm) =>
+        norm == Norm.LInf ? gradient.sign() : gradient / (L2(gradient) + Tiny);
+
+    /// <summary>Projects <paramref name="candidate"/> onto the eps-ball around <paramref name="clean"/> intersected with [0,1].</summary>
+    public static Tensor Project(Tensor candidate, Tensor clean, Norm norm, double epsilon)
+    {
+        var delta = candidate - clean;
+        if (norm == Norm.LInf)
+            delta = delta.clamp(-epsilon, epsilon);
+        else
+        {
+            var factor = (epsilon / (L2(delta) + Tiny)).clamp_max(1.0);
+            delta = delta * factor;
+        }
+        return (clean + delta).clamp(0.0, 1.0);
+    }
+
+    /// <summary>
+    /// A uniformly random point in the ball (L-inf: uniform in the cube; L2: uniform direction, radius eps*u^(1/d)),
+    /// drawn on the host from a seeded generator so CPU and CUDA runs start from the same point.
+    /// </summary>
+    public static Tensor RandomStart(Tensor clean, Norm norm, double epsilon, Generator generator)
+    {
+        var shape = clean.shape;
+        Tensor delta;
+        if (norm == Norm.LInf)
+            delta = (torch.rand(shape, ScalarType.Float32, generator: generator) * 2 - 1) * epsilon;
+        else
+        {
+            var gaussian = torch.randn(shape, ScalarType.Float32, generator: generator);
+            long dims = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            var radius = torch.rand([shape[0]], ScalarType.Float32, generator: generator).pow(1.0 / dims) * epsilon;
+            delta = gaussian / (L2(gaussian) + Tiny) * radius.reshape([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
+        }
+        return (clean + delta.to(clean.device)).clamp(0.0, 1.0);
+    }
+
+    /// <summary>
+    /// Per-example loss the attacker ascends: cross-entropy of the true label (untargeted) or minus cross-entropy of
+    /// the target (targeted).
+    /// </summary>
+    public static Tensor Loss(Tensor logits, Tensor labels, int? target)
+    {
+        if (target is null) return F.cross_entropy(logits, labels, reduction: nn.Reduction.None);
+        using var targets = torch.full(labels.shape, target.Value, ScalarType.Int64, device: labels.device);
+        return -F.cross_entropy(logits, targets, reduction: nn.Reduction.None);
+    }
+
+    /// <summary>Whether each example is fooled: misclassified (untargeted) or classified as the target (targeted).</summary>
+    public static Tensor Success(Tensor logits, Tensor labels, int? target)
+    {
+        var predicted = logits.argmax(1);
+        return target is null ? predicted.ne(labels) : predicted.eq(target.Value);
+    }
+
+    /// <summary>Loss, success and input gradient in one forward/backward; weights are never differentiated.</summary>
+    public static (Tensor Loss, Tensor Success, Tensor Gradient) Evaluate(IDifferentiableClassifier model, Tensor x, Tensor labels, int? target)
+    {
+        using var grad = torch.enable_grad();
+        var input = x.detach().requires_grad_(true);
+        var logits = model.Logits(input);
+        var loss = Loss(logits, labels, target);
+        var gradient = torch.autograd.grad([loss.sum()], [input])[0];
+        return (loss.detach(), Success(logits.detach(), labels, target), gradient.detach());
+    }
+
+    public static Generator Generator(long seed) => new((ulong)seed);
+}
