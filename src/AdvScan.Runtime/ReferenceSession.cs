@@ -69,6 +69,75 @@ public sealed class ReferenceSession : IDisposable
         }
     }
 
+    /// <summary>Names of the graph inputs ONNX Runtime expects (initializers excluded), in graph order.</summary>
+    public IReadOnlyList<string> InputNames => _session.InputNames;
+
+    /// <summary>
+    /// Runs the model on any number of typed inputs, matched to graph inputs by position; returns every output in
+    /// graph order with its own element type (floats, doubles, integers as Int64, booleans).
+    /// </summary>
+    public IReadOnlyList<OnnxTensor> Run(IReadOnlyList<OnnxTensor> inputs)
+    {
+        var names = _session.InputNames;
+        if (inputs.Count != names.Count)
+            throw new InvalidInputException(_display, $"expects {names.Count} input(s) ({string.Join(", ", names)}) but was given {inputs.Count}");
+        var metadata = _session.InputMetadata;
+        var feeds = new List<NamedOnnxValue>(inputs.Count);
+        for (int i = 0; i < inputs.Count; i++)
+            feeds.Add(ToOrt(names[i], inputs[i], metadata[names[i]].ElementDataType));
+        try
+        {
+            using var results = _session.Run(feeds);
+            return results.Select(ToOnnxTensor).ToList();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            var shapes = string.Join(", ", inputs.Select(t => "[" + string.Join(",", t.Dims) + "]"));
+            throw new InvalidInputException(_display, $"ONNX Runtime failed on inputs {shapes}: {FirstLine(e.Message)}", inner: e);
+        }
+    }
+
+    /// <summary>Builds an ORT input of the element type the graph declares; integer data is held as long on the host.</summary>
+    private NamedOnnxValue ToOrt(string name, OnnxTensor input, TensorElementType declared)
+    {
+        var dims = input.Dims.Select(d => checked((int)d)).ToArray();
+        switch (input.Data)
+        {
+            case float[] f:
+                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(f, dims));
+            case double[] d:
+                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<double>(d, dims));
+            case bool[] b:
+                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(b, dims));
+            case long[] l:
+                return declared switch
+                {
+                    TensorElementType.Int32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<int>(l.Select(v => checked((int)v)).ToArray(), dims)),
+                    TensorElementType.UInt8 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<byte>(l.Select(v => checked((byte)v)).ToArray(), dims)),
+                    TensorElementType.Int8 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<sbyte>(l.Select(v => checked((sbyte)v)).ToArray(), dims)),
+                    _ => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(l, dims)),
+                };
+            default:
+                throw new InvalidInputException(_display, $"input '{name}' holds {input.Data.GetType().Name} data, which AdvScan cannot pass to ONNX Runtime");
+        }
+    }
+
+    private OnnxTensor ToOnnxTensor(DisposableNamedOnnxValue value)
+    {
+        static long[] Dims<T>(DenseTensor<T> t) => t.Dimensions.ToArray().Select(d => (long)d).ToArray();
+        return value.Value switch
+        {
+            DenseTensor<float> f => new OnnxTensor(value.Name, OnnxDataType.Float, Dims(f), f.Buffer.ToArray()),
+            DenseTensor<double> d => new OnnxTensor(value.Name, OnnxDataType.Double, Dims(d), d.Buffer.ToArray()),
+            DenseTensor<long> l => new OnnxTensor(value.Name, OnnxDataType.Int64, Dims(l), l.Buffer.ToArray()),
+            DenseTensor<int> i => new OnnxTensor(value.Name, OnnxDataType.Int32, Dims(i), i.Buffer.ToArray().Select(v => (long)v).ToArray()),
+            DenseTensor<byte> u => new OnnxTensor(value.Name, OnnxDataType.UInt8, Dims(u), u.Buffer.ToArray().Select(v => (long)v).ToArray()),
+            DenseTensor<sbyte> s => new OnnxTensor(value.Name, OnnxDataType.Int8, Dims(s), s.Buffer.ToArray().Select(v => (long)v).ToArray()),
+            DenseTensor<bool> b => new OnnxTensor(value.Name, OnnxDataType.Bool, Dims(b), b.Buffer.ToArray()),
+            _ => throw new InvalidInputException(_display, $"output '{value.Name}' has a type AdvScan cannot read ({value.Value?.GetType().Name})"),
+        };
+    }
+
     /// <summary>Runs and returns the first output, the logits of a classifier.</summary>
     public HostTensor RunFirst(HostTensor input) => Run(input)[0];
 

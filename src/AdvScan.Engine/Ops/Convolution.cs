@@ -40,6 +40,12 @@ internal static class Convolution
     {
         // Inference semantics (training_mode = 0): normalise with the stored running statistics.
         var x = c.Input(0);
+        if (c.Opset < 9 && c.Int("spatial", 1) == 0)
+        {
+            // spatial=0 (opsets 1-8): statistics per activation, shaped like one sample [C, D1, ...].
+            double eps = c.Float("epsilon", 1e-5f);
+            return [(x - c.Input(3)) / (c.Input(4) + eps).sqrt() * c.Input(1) + c.Input(2)];
+        }
         var y = F.batch_norm(x, c.Input(3), c.Input(4), c.Input(1), c.Input(2), training: false, eps: c.Float("epsilon", 1e-5f));
         return [y];
     }

@@ -7,15 +7,32 @@ namespace AdvScan.Engine.Ops;
 /// <summary>Pointwise arithmetic and activations. Binary ops broadcast numpy-style, as ONNX (opset 7+) does.</summary>
 internal static class Elementwise
 {
-    [OnnxOp("Add")] public static Tensor[] Add(NodeContext c) => [c.Input(0) + c.Input(1)];
-    [OnnxOp("Sub")] public static Tensor[] Sub(NodeContext c) => [c.Input(0) - c.Input(1)];
-    [OnnxOp("Mul")] public static Tensor[] Mul(NodeContext c) => [c.Input(0) * c.Input(1)];
+    [OnnxOp("Add")] public static Tensor[] Add(NodeContext c) => [c.Input(0) + Right(c)];
+    [OnnxOp("Sub")] public static Tensor[] Sub(NodeContext c) => [c.Input(0) - Right(c)];
+    [OnnxOp("Mul")] public static Tensor[] Mul(NodeContext c) => [c.Input(0) * Right(c)];
+
+    /// <summary>
+    /// The second operand of a binary op. Before opset 7, ONNX broadcast only with broadcast=1, and then aligned B
+    /// with A starting at <c>axis</c> rather than at the trailing dimensions (e.g. a [C] bias against [N,C,H,W] at
+    /// axis 1); reshaping B with trailing ones turns that into numpy broadcasting.
+    /// </summary>
+    internal static Tensor Right(NodeContext c)
+    {
+        var a = c.Input(0);
+        var b = c.Input(1);
+        if (c.Opset >= 7 || c.Int("broadcast", 0) == 0 || !c.HasAttribute("axis")) return b;
+        long axis = c.Int("axis");
+        if (axis < 0) axis += a.dim();
+        long trailing = a.dim() - axis - b.dim();
+        if (axis < 0 || trailing < 0) throw c.Fail($"broadcasts a rank-{b.dim()} B at axis {c.Int("axis")} of a rank-{a.dim()} A");
+        return trailing == 0 ? b : b.reshape([.. b.shape, .. Enumerable.Repeat(1L, (int)trailing)]);
+    }
 
     [OnnxOp("Div")]
     public static Tensor[] Div(NodeContext c)
     {
         var a = c.Input(0);
-        var b = c.Input(1);
+        var b = Right(c);
         // Integer division truncates in ONNX; TorchSharp's true division would produce floats.
         return a.is_floating_point() || b.is_floating_point() ? [a / b] : [a.div(b, RoundingMode.trunc)];
     }
@@ -24,7 +41,7 @@ internal static class Elementwise
     public static Tensor[] Pow(NodeContext c)
     {
         var x = c.Input(0);
-        var y = c.Input(1);
+        var y = Right(c);
         return [x.pow(y.to_type(x.dtype))];
     }
 
@@ -81,6 +98,9 @@ internal static class Elementwise
         var x = c.Input(0);
         var slope = c.Input(1);
         // ONNX broadcasts slope unidirectionally (e.g. [C,1,1] against [N,C,H,W]); torch's prelu wants [C].
+        // Before opset 7 a 1-D slope was per channel (axis 1), whatever the rank; PyTorch exported it that way.
+        if (c.Opset < 7 && slope.dim() == 1 && x.dim() > 2 && slope.shape[0] == x.shape[1] && slope.shape[0] != 1)
+            slope = slope.reshape([slope.shape[0], .. Enumerable.Repeat(1L, (int)x.dim() - 2)]);
         return [torch.where(x >= 0, x, x * slope)];
     }
 
@@ -102,15 +122,15 @@ internal static class Elementwise
     [OnnxOp("Sum")] public static Tensor[] Sum(NodeContext c) => [Fold(c, (a, b) => a + b)];
     [OnnxOp("Mean")] public static Tensor[] Mean(NodeContext c) => [Fold(c, (a, b) => a + b) / c.InputCount];
 
-    [OnnxOp("Equal")] public static Tensor[] Equal(NodeContext c) => [c.Input(0).eq(c.Input(1))];
-    [OnnxOp("Less")] public static Tensor[] Less(NodeContext c) => [c.Input(0).lt(c.Input(1))];
+    [OnnxOp("Equal")] public static Tensor[] Equal(NodeContext c) => [c.Input(0).eq(Right(c))];
+    [OnnxOp("Less")] public static Tensor[] Less(NodeContext c) => [c.Input(0).lt(Right(c))];
     [OnnxOp("LessOrEqual")] public static Tensor[] LessOrEqual(NodeContext c) => [c.Input(0).le(c.Input(1))];
-    [OnnxOp("Greater")] public static Tensor[] Greater(NodeContext c) => [c.Input(0).gt(c.Input(1))];
+    [OnnxOp("Greater")] public static Tensor[] Greater(NodeContext c) => [c.Input(0).gt(Right(c))];
     [OnnxOp("GreaterOrEqual")] public static Tensor[] GreaterOrEqual(NodeContext c) => [c.Input(0).ge(c.Input(1))];
     [OnnxOp("Not")] public static Tensor[] Not(NodeContext c) => [c.Input(0).logical_not()];
-    [OnnxOp("And")] public static Tensor[] And(NodeContext c) => [c.Input(0).logical_and(c.Input(1))];
-    [OnnxOp("Or")] public static Tensor[] Or(NodeContext c) => [c.Input(0).logical_or(c.Input(1))];
-    [OnnxOp("Xor")] public static Tensor[] Xor(NodeContext c) => [c.Input(0).logical_xor(c.Input(1))];
+    [OnnxOp("And")] public static Tensor[] And(NodeContext c) => [c.Input(0).logical_and(Right(c))];
+    [OnnxOp("Or")] public static Tensor[] Or(NodeContext c) => [c.Input(0).logical_or(Right(c))];
+    [OnnxOp("Xor")] public static Tensor[] Xor(NodeContext c) => [c.Input(0).logical_xor(Right(c))];
 
     [OnnxOp("Where")] public static Tensor[] Where(NodeContext c) => [torch.where(c.Input(0).to_type(ScalarType.Bool), c.Input(1), c.Input(2))];
 
