@@ -69,6 +69,13 @@ public class ArchitectureCheckTests
     public void MobileNetV2_passes_model_check() => Check(ImageNetArchitectures.MobileNetV2(), "mobilenet_v2");
 
     [Fact]
+    public void MobileNetV3_small_with_hardswish_and_squeeze_excitation_passes_model_check()
+    {
+        var report = Check(ImageNetArchitectures.MobileNetV3Small(), "mobilenet_v3_small");
+        Assert.Equal(9, report.OpHistogram["HardSigmoid"]);
+    }
+
+    [Fact]
     public void ShuffleNetV2_with_split_and_channel_shuffle_passes_model_check() => Check(ImageNetArchitectures.ShuffleNetV2(), "shufflenet_v2");
 
     [Fact]

@@ -197,6 +197,53 @@ internal static class ImageNetArchitectures
     }
 
     /// <summary>
+    /// MobileNetV3-Small (torchvision): HardSwish activations, depthwise 3x3/5x5 convs, squeeze-and-excitation blocks
+    /// (GlobalAveragePool, 1x1 convs, HardSigmoid gate multiplied back into the features), 1024-wide head. Input 64x64.
+    /// </summary>
+    public static OnnxGraphBuilder MobileNetV3Small(long size = 64)
+    {
+        var e = new ExportStyleBuilder("mobilenet_v3_small", seed: 110);
+        string HardSwish(string x) => e.B.Node("HardSwish", [x]);
+        string Activation(string x, bool hardSwish) => hardSwish ? HardSwish(x) : e.Relu(x);
+        static long Divisible(double v)
+        {
+            long rounded = Math.Max(8, (long)(v + 4) / 8 * 8);
+            return rounded < 0.9 * v ? rounded + 8 : rounded;
+        }
+        string SqueezeExcite(string x, long channels)
+        {
+            long squeezed = Divisible(channels / 4.0);
+            var gate = e.Relu(e.Conv(e.GlobalAveragePool(x), channels, squeezed, 1));
+            gate = e.B.Node("HardSigmoid", [e.Conv(gate, squeezed, channels, 1)], Attrs(("alpha", 1f / 6), ("beta", 0.5f)));
+            return e.B.Node("Mul", [gate, x]);
+        }
+
+        var input = e.Input("input", "batch", 3, size, size);
+        var h = HardSwish(e.ConvBn(input, 3, 16, 3, stride: 2, pad: 1, epsilon: 1e-3f));
+        long channels = 16;
+        foreach (var (k, expand, outChannels, se, hs, stride) in new[]
+        {
+            (3L, 16L, 16L, true, false, 2L), (3L, 72L, 24L, false, false, 2L), (3L, 88L, 24L, false, false, 1L),
+            (5L, 96L, 40L, true, true, 2L), (5L, 240L, 40L, true, true, 1L), (5L, 240L, 40L, true, true, 1L),
+            (5L, 120L, 48L, true, true, 1L), (5L, 144L, 48L, true, true, 1L), (5L, 288L, 96L, true, true, 2L),
+            (5L, 576L, 96L, true, true, 1L), (5L, 576L, 96L, true, true, 1L),
+        })
+        {
+            var y = expand == channels ? h : Activation(e.ConvBn(h, channels, expand, 1, epsilon: 1e-3f), hs);
+            y = Activation(e.ConvBn(y, expand, expand, k, stride: stride, pad: (k - 1) / 2, group: expand, epsilon: 1e-3f), hs);
+            if (se) y = SqueezeExcite(y, expand);
+            y = e.ConvBn(y, expand, outChannels, 1, epsilon: 1e-3f);
+            h = stride == 1 && channels == outChannels ? e.Add(y, h) : y;
+            channels = outChannels;
+        }
+        h = HardSwish(e.ConvBn(h, 96, 576, 1, epsilon: 1e-3f));
+        h = e.Flatten(e.GlobalAveragePool(h));
+        h = e.Dropout(HardSwish(e.Linear(h, 576, 1024)));
+        e.Output(e.Linear(h, 1024, Classes), "batch", Classes);
+        return e.B;
+    }
+
+    /// <summary>
     /// ShuffleNet v2 x1.0: stages [4, 8, 4] of 116/232/464 channels; units split the channels (Split), run one half
     /// through 1x1-dw3x3-1x1, concatenate and shuffle (Reshape-Transpose-Reshape). Input 64x64.
     /// </summary>
