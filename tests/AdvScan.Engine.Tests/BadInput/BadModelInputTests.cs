@@ -59,6 +59,14 @@ public class BadModelInputTests
     }
 
     [Fact]
+    public void Empty_file_is_refused()
+    {
+        var path = Path.Combine(NewFolder(), "empty.onnx");
+        File.WriteAllBytes(path, []);
+        Refused(path, "is empty");
+    }
+
+    [Fact]
     public void Truncated_protobuf_is_refused()
     {
         var bytes = TestModels.SmallCnn().ToBytes();
