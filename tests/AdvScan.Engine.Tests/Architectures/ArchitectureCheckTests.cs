@@ -19,7 +19,13 @@ public class ArchitectureCheckTests
         {
             // The graph is valid ONNX for the reference runtime before the engine is asked about it, so a failure
             // below is the engine's, not the builder's.
-            using (var session = ReferenceSession.Open(OnnxModel.Load(path))) { }
+            var model = OnnxModel.Load(path);
+            using (var session = ReferenceSession.Open(model))
+            {
+                var shape = model.Inputs[0].Shape!.Select(d => d.Value ?? 1).ToArray();
+                var logits = session.RunFirst(new HostTensor(new float[shape.Aggregate(1L, (a, b) => a * b)], shape));
+                Assert.Equal([1, 1000], logits.Shape);
+            }
             var report = ModelCheck.Run(path, new ModelCheckOptions(BatchSize: 1));
             Assert.True(report.OutputsFinite, $"{name}: outputs are not finite");
             Assert.True(report.ParityHolds, $"{name}: engine and ONNX Runtime differ, max abs {report.MaxAbsoluteDifference:G3}, max rel {report.MaxRelativeDifference:G3}");
