@@ -212,12 +212,13 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         int index = 0;
         foreach (var tensor in _model.DecodeInitializers())
         {
-            if (tensor.Data is float[] floats)
+            bool finite = tensor.Data switch
             {
-                foreach (var f in floats)
-                    if (!float.IsFinite(f))
-                        throw new InvalidInputException(_model.File, $"initializer '{tensor.Name}' contains NaN or infinite weights");
-            }
+                float[] floats => Array.TrueForAll(floats, float.IsFinite),
+                double[] doubles => Array.TrueForAll(doubles, double.IsFinite),
+                _ => true,
+            };
+            if (!finite) throw new InvalidInputException(_model.File, $"initializer '{tensor.Name}' contains NaN or infinite weights");
             var value = TensorConversion.ToTorch(tensor, Device);
             if (tensor.Type == OnnxDataType.Float)
             {

@@ -54,6 +54,7 @@ public sealed class OnnxGraphBuilder
     }
 
     public string Initializer(string name, long[] dims, float[] data) => Initializer(OnnxTensor.FromFloats(name, dims, data));
+    public string Initializer(string name, long[] dims, double[] data) => Initializer(OnnxTensor.FromDoubles(name, dims, data));
     public string Initializer(string name, long[] dims, long[] data) => Initializer(OnnxTensor.FromLongs(name, dims, data));
 
     /// <summary>An int64 1-D constant initializer with a generated name (shapes, axes, pads).</summary>

@@ -25,6 +25,7 @@ public sealed class OnnxTensor
     public long ElementCount => Data.Length;
 
     public static OnnxTensor FromFloats(string name, long[] dims, float[] data) => new(name, OnnxDataType.Float, dims, data);
+    public static OnnxTensor FromDoubles(string name, long[] dims, double[] data) => new(name, OnnxDataType.Double, dims, data);
     public static OnnxTensor FromLongs(string name, long[] dims, long[] data) => new(name, OnnxDataType.Int64, dims, data);
 
     /// <summary>Encodes as a TensorProto with raw_data (little-endian), the layout exporters write.</summary>

@@ -66,7 +66,16 @@ public static class ModelCheck
         bool gradients = false;
         if (y.is_floating_point())
         {
-            y.sum().backward();
+            try
+            {
+                y.sum().backward();
+            }
+            catch (System.Runtime.InteropServices.ExternalException e)
+            {
+                // A libtorch failure in backward is a property of this model (an op whose gradient libtorch refuses),
+                // so it is reported like any other unusable input: one line, naming the file.
+                throw new InvalidInputException(model.File, $"input gradients cannot be computed: {e.Message.Split('\n', 2)[0].Trim()}", inner: e);
+            }
             if (x.grad is { } g)
             {
                 var grad = TensorConversion.ToHostFloats(g);

@@ -25,6 +25,15 @@ internal static class Convolution
             x = F.pad(x, padding.ToTorchPad());
             symmetric = Spatial.Repeat(0, spatial);
         }
+        // libtorch 2.10's CPU backward of a strided 1x1 convolution dies with SIGFPE for some channel counts (ResNet-50's
+        // 512->1024 and 1024->2048 downsample shortcuts among them), taking the process with it. Taking every
+        // stride-th pixel first and convolving with stride 1 is the same function, and its backward is safe.
+        if (kernel.All(k => k == 1) && strides.Any(s => s > 1) && symmetric.All(p => p == 0))
+        {
+            for (int d = 0; d < spatial; d++)
+                if (strides[d] > 1) x = x.slice(2 + d, 0, x.shape[2 + d], strides[d]);
+            strides = Spatial.Repeat(1, spatial);
+        }
         Tensor y = spatial switch
         {
             1 => Spatial.Drop1d(F.conv2d(Spatial.Lift1d(x), w.unsqueeze(2), b,
