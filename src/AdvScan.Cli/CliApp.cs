@@ -17,6 +17,11 @@ public static class CliApp
           model check <model.onnx> [--device cpu|cuda] [--batch N] [--seed S] [--tolerance T]
               Import the model as a differentiable graph, compare it with ONNX Runtime on a random batch,
               and check that input gradients flow. Exit 0 when parity holds, 1 when it does not, 2 on bad input.
+          eval --model <model.onnx> --data <folder|manifest.csv|data.npz|x.npy|images-idx3-ubyte> [--labels <y.npy|labels-idx1-ubyte>]
+               [--limit N] [--seed S] [--batch B] [--json out.json] [--classes a,b,...] [--skip-invalid]
+               [--resize none|stretch] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]
+              Clean accuracy under ONNX Runtime with a 95% Wilson interval, per-class accuracy and throughput.
+              --limit takes a seeded class-stratified sample. Spec options override the model's advscan.* metadata.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -31,6 +36,7 @@ public static class CliApp
             return (args[0], args.Length > 1 ? args[1] : null) switch
             {
                 ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
+                ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

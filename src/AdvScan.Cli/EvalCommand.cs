@@ -1,0 +1,72 @@
+using System.Globalization;
+using AdvScan.Data;
+using AdvScan.Scanning;
+
+namespace AdvScan.Cli;
+
+internal static class EvalCommand
+{
+    public static int Run(ArgumentReader args, TextWriter output)
+    {
+        var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan eval --model m.onnx --data D)");
+        var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
+        var limitText = args.String("--limit");
+        var options = new EvaluationOptions(
+            Spec: new InputSpecOverrides(
+                Resize: Choice(args, "--resize", ModelConventions.ParseResize, "none|stretch"),
+                ChannelOrder: Choice(args, "--channel-order", ModelConventions.ParseChannelOrder, "rgb|bgr"),
+                Layout: Choice(args, "--layout", ModelConventions.ParseLayout, "nchw|nhwc"),
+                Scale: Choice(args, "--scale", ModelConventions.ParseScale, "1|255"),
+                Mean: Floats(args, "--mean"),
+                Std: Floats(args, "--std")),
+            Limit: limitText is null ? null : args.Int("--limit", 0, min: 1),
+            Seed: args.Int("--seed", 0),
+            BatchSize: args.Int("--batch", 64, min: 1),
+            LabelsPath: args.String("--labels"),
+            ClassNames: args.String("--classes")?.Split(',', StringSplitOptions.TrimEntries),
+            SkipInvalid: args.Flag("--skip-invalid"));
+        var jsonPath = args.String("--json");
+        args.RejectUnknown();
+
+        var report = Evaluation.Run(model, data, options);
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine($"model:      {report.Model}");
+        output.WriteLine($"data:       {report.Data} ({report.DatasetSize} examples)");
+        output.WriteLine($"input:      {report.Spec}");
+        if (report.Skipped.Count > 0)
+        {
+            output.WriteLine($"skipped:    {report.Skipped.Count} invalid input(s)");
+            foreach (var s in report.Skipped) output.WriteLine($"            {s.Source}: {s.Reason}");
+        }
+        output.WriteLine(string.Create(c, $"accuracy:   {report.Accuracy:P2} ({report.Correct}/{report.Evaluated}), 95% CI [{report.WilsonLower:P2}, {report.WilsonUpper:P2}] (Wilson)"));
+        foreach (var k in report.PerClass.Where(k => k.Count > 0))
+            output.WriteLine(string.Create(c, $"  class {k.Label}{(k.Name is null ? "" : $" ({k.Name})")}: {k.Accuracy:P2} ({k.Correct}/{k.Count})"));
+        output.WriteLine(string.Create(c, $"throughput: {report.ImagesPerSecond:F1} images/s"));
+        if (jsonPath is not null)
+        {
+            try
+            {
+                File.WriteAllText(jsonPath, EvaluationJson.Write(report));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException(jsonPath, $"cannot be written: {e.Message}", inner: e);
+            }
+        }
+        return CliApp.Success;
+    }
+
+    private static T? Choice<T>(ArgumentReader args, string name, Func<string, T?> parse, string allowed) where T : struct
+    {
+        var text = args.String(name);
+        if (text is null) return null;
+        return parse(text.Trim()) ?? throw new InvalidInputException(null, $"option {name} expects {allowed}, got '{text}'");
+    }
+
+    private static IReadOnlyList<float>? Floats(ArgumentReader args, string name)
+    {
+        var text = args.String(name);
+        if (text is null) return null;
+        return ModelConventions.ParseFloats(text) ?? throw new InvalidInputException(null, $"option {name} expects comma-separated numbers, got '{text}'");
+    }
+}

@@ -1,0 +1,29 @@
+namespace AdvScan.Data;
+
+/// <summary>How images of different sizes reach the size a model expects.</summary>
+public enum ResizePolicy
+{
+    /// <summary>No resizing: every image must already have the expected size, otherwise it is an error.</summary>
+    None,
+    /// <summary>Bilinear resize to the expected size, ignoring aspect ratio.</summary>
+    Stretch,
+}
+
+/// <summary>Options for opening a dataset.</summary>
+/// <param name="Resize">What to do with images whose size differs from the target (or from each other).</param>
+/// <param name="Height">Target height; null takes the size of the first image.</param>
+/// <param name="Width">Target width; null takes the size of the first image.</param>
+/// <param name="ClassNames">Declared class names in label order; null sorts the names found (folders, CSV names).</param>
+/// <param name="SkipInvalid">Leave out unreadable or non-image files (reported in <see cref="IImageDataset.Skipped"/>) instead of failing.</param>
+/// <param name="LabelsPath">Labels file for an .npy image array or an IDX image file (found beside IDX images when null).</param>
+/// <param name="ImagesKey">Array name of the images inside an .npz.</param>
+/// <param name="LabelsKey">Array name of the labels inside an .npz.</param>
+public sealed record DatasetOptions(
+    ResizePolicy Resize = ResizePolicy.None,
+    int? Height = null,
+    int? Width = null,
+    IReadOnlyList<string>? ClassNames = null,
+    bool SkipInvalid = false,
+    string? LabelsPath = null,
+    string ImagesKey = "x",
+    string LabelsKey = "y");

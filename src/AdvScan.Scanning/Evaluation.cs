@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using AdvScan.Data;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+
+namespace AdvScan.Scanning;
+
+/// <summary>Options for <see cref="Evaluation"/>.</summary>
+/// <param name="Spec">Input spec values that override the model's defaults.</param>
+/// <param name="Limit">Evaluate a seeded, class-stratified sample of this many examples; null for all.</param>
+/// <param name="Seed">Seed of that sample.</param>
+/// <param name="BatchSize">Images per ONNX Runtime call (a model with a fixed batch dimension uses its own).</param>
+/// <param name="LabelsPath">Labels file for .npy images or IDX images (IDX labels are otherwise found beside them).</param>
+/// <param name="ClassNames">Class names in logit order; null takes the model's advscan.classes, then the dataset's.</param>
+/// <param name="SkipInvalid">Leave out unreadable or non-image files (reported) instead of failing.</param>
+public sealed record EvaluationOptions(
+    InputSpecOverrides? Spec = null,
+    int? Limit = null,
+    int Seed = 0,
+    int BatchSize = 64,
+    string? LabelsPath = null,
+    IReadOnlyList<string>? ClassNames = null,
+    bool SkipInvalid = false);
+
+/// <summary>Accuracy on one class; <see cref="Accuracy"/> is null when the class had no examples.</summary>
+public sealed record ClassAccuracy(int Label, string? Name, int Count, int Correct)
+{
+    public double? Accuracy => Count == 0 ? null : (double)Correct / Count;
+}
+
+/// <summary>What <see cref="Evaluation"/> measured. Everything but <see cref="Elapsed"/> is deterministic.</summary>
+public sealed record EvaluationReport(
+    string Model,
+    string Sha256,
+    string Data,
+    InputSpec Spec,
+    int DatasetSize,
+    int? Limit,
+    int Seed,
+    int Evaluated,
+    int Correct,
+    double WilsonLower,
+    double WilsonUpper,
+    IReadOnlyList<ClassAccuracy> PerClass,
+    IReadOnlyList<SkippedInput> Skipped,
+    TimeSpan Elapsed)
+{
+    public double Accuracy => (double)Correct / Evaluated;
+    public double ImagesPerSecond => Evaluated / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Clean accuracy of a model on a labelled dataset, as ONNX Runtime (the deployed runtime) computes it, with a 95%
+/// Wilson score interval and per-class accuracy.
+/// </summary>
+public static class Evaluation
+{
+    /// <summary>z for a two-sided 95% interval.</summary>
+    private const double Z95 = 1.959963984540054;
+
+    public static EvaluationReport Run(string modelPath, string dataPath, EvaluationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EvaluationOptions();
+        if (options.BatchSize < 1) throw new InvalidInputException(null, $"batch size must be at least 1, got {options.BatchSize}");
+        if (options.Limit is < 1) throw new InvalidInputException(null, $"limit must be at least 1, got {options.Limit}");
+        var model = OnnxModel.Load(modelPath);
+        var spec = ModelConventions.InputSpecOf(model, options.Spec);
+        var modelClasses = options.ClassNames ?? ModelConventions.ClassNamesOf(model);
+        int? classCount = ModelConventions.ClassCountOf(model);
+        if (modelClasses is not null && classCount is { } k && modelClasses.Count != k)
+            throw new InvalidInputException(model.DisplayName, $"declares {modelClasses.Count} class names but its output has {k} classes");
+
+        using var dataset = Datasets.Open(dataPath, spec.ApplyTo(new DatasetOptions(
+            ClassNames: modelClasses, SkipInvalid: options.SkipInvalid, LabelsPath: options.LabelsPath)));
+        spec.CheckDataset(dataset, model.DisplayName);
+        if (classCount is { } count) CheckLabels(dataset, count);
+
+        var indices = options.Limit is { } limit ? Sampling.Stratified(dataset.Labels, limit, options.Seed) : Enumerable.Range(0, dataset.Count).ToArray();
+        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? checked((int)b) : 0;
+        int batchSize = fixedBatch > 0 ? fixedBatch : options.BatchSize;
+
+        var clock = Stopwatch.StartNew();
+        using var session = ReferenceSession.Open(model);
+        var seen = new Dictionary<int, (int Count, int Correct)>();
+        int correct = 0, evaluated = 0;
+        foreach (var batch in dataset.ReadBatches(indices, batchSize, cancellationToken))
+        {
+            var input = spec.ToModelInput(batch.Pixels, batch.Count, batch.Geometry);
+            var shape = spec.InputShape(batch.Count, batch.Geometry);
+            if (fixedBatch > 0 && batch.Count < fixedBatch)
+            {
+                // A model exported with a fixed batch size still has to see the tail: pad with zeros, ignore the padding.
+                Array.Resize(ref input, input.Length / batch.Count * fixedBatch);
+                shape[0] = fixedBatch;
+            }
+            var logits = session.RunFirst(new HostTensor(input, shape));
+            int classes = checked((int)(logits.Count / shape[0]));
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int label = batch.Labels[i];
+                if (label >= classes)
+                    throw new InvalidInputException(batch.Sources[i], $"label {label} is outside the model's {classes} classes");
+                bool hit = ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
+                var (c, h) = seen.GetValueOrDefault(label);
+                seen[label] = (c + 1, h + (hit ? 1 : 0));
+                if (hit) correct++;
+                evaluated++;
+            }
+        }
+        clock.Stop();
+
+        var names = modelClasses ?? dataset.ClassNames;
+        int known = Math.Max(classCount ?? 0, Math.Max(names?.Count ?? 0, seen.Count == 0 ? 0 : seen.Keys.Max() + 1));
+        var perClass = Enumerable.Range(0, known)
+            .Select(c => new ClassAccuracy(c, names is not null && c < names.Count ? names[c] : null, seen.GetValueOrDefault(c).Count, seen.GetValueOrDefault(c).Correct))
+            .ToList();
+        var (lower, upper) = WilsonInterval(correct, evaluated);
+        return new EvaluationReport(modelPath, model.Sha256, dataPath, spec, dataset.Count, options.Limit, options.Seed, evaluated, correct,
+            lower, upper, perClass, dataset.Skipped, clock.Elapsed);
+    }
+
+    /// <summary>Wilson score interval for a binomial proportion: sensible at 0%, 100% and small n, unlike the normal approximation.</summary>
+    public static (double Lower, double Upper) WilsonInterval(int successes, int trials, double z = Z95)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(trials, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(successes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(successes, trials);
+        double n = trials, p = successes / n, z2 = z * z;
+        double denominator = 1 + z2 / n;
+        double centre = (p + z2 / (2 * n)) / denominator;
+        double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
+        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
+
+    private static void CheckLabels(IImageDataset dataset, int classCount)
+    {
+        for (int i = 0; i < dataset.Count; i++)
+            if (dataset.Labels[i] >= classCount)
+                throw new InvalidInputException(dataset.Describe(i), $"label {dataset.Labels[i]} is outside the model's {classCount} classes");
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+}
