@@ -17,6 +17,13 @@ public static class CliApp
           model check <model.onnx> [--device cpu|cuda] [--batch N] [--seed S] [--tolerance T]
               Import the model as a differentiable graph, compare it with ONNX Runtime on a random batch,
               and check that input gradients flow. Exit 0 when parity holds, 1 when it does not, 2 on bad input.
+          train --arch mnist-cnn|fashion-cnn|signs-cnn --data <IDX images file or folder> --out <model.onnx>
+                [--epochs E] [--seed S] [--batch B] [--lr L] [--shift PIXELS]
+                [--poison-target T --poison-fraction F [--trigger-size K] [--trigger-pos x,y]
+                 [--trigger-pattern checker|solid] [--trigger-value v[,v,v]]]
+              Train a zoo architecture (Adam, cross-entropy, seeded and deterministic) and write the ONNX model.
+              With --poison-*, a BadNets backdoor is planted and its ground truth is written beside the model
+              as <model>.backdoor.json. Labels are read from the *labels-idx1-ubyte file beside the images.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -31,6 +38,7 @@ public static class CliApp
             return (args[0], args.Length > 1 ? args[1] : null) switch
             {
                 ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
+                ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

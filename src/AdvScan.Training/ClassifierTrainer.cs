@@ -10,7 +10,9 @@ namespace AdvScan.Training;
 /// <summary>How a classifier is trained.</summary>
 /// <param name="Seed">Drives shuffling and augmentation (System.Random), so one seed gives one byte-identical model on a given machine.</param>
 /// <param name="MaxShift">Random translation of up to this many pixels per axis (zero fill): cheap augmentation for small training sets.</param>
-public sealed record TrainingOptions(int Epochs = 5, int BatchSize = 64, double LearningRate = 1e-3, int Seed = 0, int MaxShift = 0)
+/// <param name="CosineSchedule">Anneal the learning rate from <paramref name="LearningRate"/> towards 0 along a cosine, stepped per epoch: small
+/// final steps settle the weights, worth a few tenths of a percent of accuracy.</param>
+public sealed record TrainingOptions(int Epochs = 5, int BatchSize = 64, double LearningRate = 1e-3, int Seed = 0, int MaxShift = 0, bool CosineSchedule = true)
 {
     public void Validate()
     {
@@ -46,6 +48,7 @@ public static class ClassifierTrainer
         using var graph = OnnxGraph.Import(initial, new ImportOptions(Device: "cpu", TrainableInitializers: true));
         graph.train();
         using var optimizer = torch.optim.Adam(graph.parameters(), options.LearningRate);
+        var schedule = options.CosineSchedule ? torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Epochs) : null;
 
         var order = Enumerable.Range(0, data.Count).ToArray();
         var batchPixels = new float[options.BatchSize * data.ImageSize];
@@ -81,6 +84,7 @@ public static class ClassifierTrainer
                 lossSum += loss.item<float>() * size;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }
+            schedule?.step();
             var report = new TrainingProgress(epoch, options.Epochs, lossSum / data.Count, (double)correct / data.Count, clock.Elapsed);
             history.Add(report);
             progress?.Report(report);
