@@ -27,7 +27,8 @@ public sealed class IdxFormatTests
         IdxFormat.Write(set, Path.Combine(dir, "images"), Path.Combine(dir, "labels"));
         var back = IdxFormat.Read(Path.Combine(dir, "images"), Path.Combine(dir, "labels"), set.ClassNames);
 
-        Assert.Equal((3, set.Pixels), (back.Channels, back.Pixels));
+        Assert.Equal(3, back.Channels);
+        Assert.Equal(set.Pixels, back.Pixels);
     }
 
     [Fact]
