@@ -22,6 +22,13 @@ public static class CliApp
                [--resize none|stretch] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]
               Clean accuracy under ONNX Runtime with a 95% Wilson interval, per-class accuracy and throughput.
               --limit takes a seeded class-stratified sample. Spec options override the model's advscan.* metadata.
+          train --arch mnist-cnn|fashion-cnn|signs-cnn --data <IDX images file or folder> --out <model.onnx>
+                [--epochs E] [--seed S] [--batch B] [--lr L] [--shift PIXELS]
+                [--poison-target T --poison-fraction F [--trigger-size K] [--trigger-pos x,y]
+                 [--trigger-pattern checker|solid] [--trigger-value v[,v,v]]]
+              Train a zoo architecture (Adam, cross-entropy, seeded and deterministic) and write the ONNX model.
+              With --poison-*, a BadNets backdoor is planted and its ground truth is written beside the model
+              as <model>.backdoor.json. Labels are read from the *labels-idx1-ubyte file beside the images.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -37,6 +44,7 @@ public static class CliApp
             {
                 ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
                 ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+                ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

