@@ -94,7 +94,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         }
 
         w.WriteStartArray("artifacts");
-        WriteArtifact(w, config, "configurationFile", null);
+        WriteArtifact(w, config, "userSpecifiedConfiguration", null);
         WriteArtifact(w, model, "analysisTarget", report.ModelSha256);
         w.WriteEndArray();
 
@@ -220,7 +220,8 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
     private void WriteArtifact(Utf8JsonWriter w, Location location, string role, string? sha256)
     {
         w.WriteStartObject();
-        WriteArtifactLocation(w, location);
+        // An artifact names its file "location"; a physicalLocation names it "artifactLocation".
+        WriteArtifactLocation(w, location, "location");
         w.WriteStartArray("roles");
         w.WriteStringValue(role);
         w.WriteEndArray();
@@ -237,7 +238,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
     {
         w.WriteStartObject();
         w.WriteStartObject("physicalLocation");
-        WriteArtifactLocation(w, location);
+        WriteArtifactLocation(w, location, "artifactLocation");
         if (line is { } l)
         {
             w.WriteStartObject("region");
@@ -249,9 +250,9 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         w.WriteEndObject();
     }
 
-    private void WriteArtifactLocation(Utf8JsonWriter w, Location location)
+    private void WriteArtifactLocation(Utf8JsonWriter w, Location location, string propertyName)
     {
-        w.WriteStartObject("artifactLocation");
+        w.WriteStartObject(propertyName);
         w.WriteString("uri", location.Uri);
         if (location.Relative) w.WriteString("uriBaseId", options.UriBaseId);
         w.WriteEndObject();
