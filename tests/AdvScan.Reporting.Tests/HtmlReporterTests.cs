@@ -98,4 +98,16 @@ public class HtmlReporterTests
         Assert.Contains("<td>zero</td>", html);
         Assert.Contains($"{HtmlReporter.Percent(Proportion.Of(20, 80).Value)}</td>", html);
     }
+
+    /// <summary>
+    /// Writes the sample page into the test output folder with the async file path the CLI uses, so that
+    /// tools/render-report.sh can screenshot it in a headless browser.
+    /// </summary>
+    [Fact]
+    public async Task Sample_page_written_to_a_file_equals_the_stream_output()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "sample-report.html");
+        await using (var file = File.Create(path)) await new HtmlReporter().WriteAsync(SampleReports.Full(), file);
+        Assert.Equal(await ReporterOutput.BytesAsync(new HtmlReporter(), SampleReports.Full()), await File.ReadAllBytesAsync(path));
+    }
 }
