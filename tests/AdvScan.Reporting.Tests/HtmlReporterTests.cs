@@ -45,14 +45,12 @@ public class HtmlReporterTests
     }
 
     [Fact]
-    public async Task Amplified_perturbation_maps_no_change_to_grey_and_the_largest_change_to_the_extremes()
+    public async Task Amplified_perturbation_maps_the_largest_change_to_black_and_white()
     {
-        var example = SampleReports.Gallery()[2];
         using var bitmap = SKBitmap.Decode(Pngs(await HtmlAsync(SampleReports.Full()))[8]);
         var values = Enumerable.Range(0, 32 * 32).Select(i => bitmap.GetPixel(i % 32, i / 32).Red).ToList();
         Assert.Contains((byte)0, values);
         Assert.Contains((byte)255, values);
-        Assert.Equal(example.Clean.Length, example.Adversarial.Length);
     }
 
     [Fact]
