@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using AdvScan.Attacks;
+using AdvScan.Scanning;
+using AdvScan.Scanning.Configuration;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace AdvScan.Reporting;
+
+/// <summary>
+/// The machine-readable report (format "advscan-report", version 1): every figure of a <see cref="ScanReport"/> except
+/// the gallery images, with counts next to every proportion so that shard results can be merged exactly
+/// (<see cref="ShardMerger"/>). Properties are written in a fixed order, numbers in shortest round-trip invariant form,
+/// line ends are "\n" and there are no timestamps, so the same report always gives the same bytes.
+/// </summary>
+public static class ScanReportJson
+{
+    public const string FormatName = "advscan-report";
+    public const int FormatVersion = 1;
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        NewLine = "\n",
+        // Relaxed escaping keeps paths and class names readable; the file is never embedded in HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void Write(ScanReport report, Stream output)
+    {
+        using var w = new Utf8JsonWriter(output, WriterOptions);
+        w.WriteStartObject();
+        w.WriteString("format", FormatName);
+        w.WriteNumber("formatVersion", FormatVersion);
+        w.WriteString("toolVersion", report.ToolVersion);
+        w.WriteString("configFile", report.ConfigFile);
+        w.WriteString("modelFile", report.ModelFile);
+        w.WriteString("modelSha256", report.ModelSha256);
+        w.WriteString("data", report.Data);
+        w.WriteNumber("examples", report.Examples);
+        w.WriteNumber("seed", report.Seed);
+        w.WriteString("device", report.Device);
+        w.WriteBoolean("passed", report.Passed);
+        w.WriteStartArray("classNames");
+        foreach (var name in report.ClassNames) w.WriteStringValue(name);
+        w.WriteEndArray();
+        WriteProportion(w, "cleanAccuracy", report.CleanAccuracy);
+
+        w.WriteStartArray("attacks");
+        foreach (var attack in report.Attacks) WriteAttack(w, attack);
+        w.WriteEndArray();
+
+        w.WriteStartArray("gates");
+        foreach (var gate in report.Gates) WriteGate(w, gate);
+        w.WriteEndArray();
+
+        w.WriteStartArray("perClass");
+        foreach (var c in report.PerClass)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("class", c.Class);
+            w.WriteString("name", c.Name);
+            WriteProportion(w, "clean", c.Clean);
+            if (c.Robust is { } robust) WriteProportion(w, "robust", robust);
+            else w.WriteNull("robust");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        output.WriteByte((byte)'\n');
+    }
+
+    public static string Serialize(ScanReport report)
+    {
+        using var buffer = new MemoryStream();
+        Write(report, buffer);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteAttack(Utf8JsonWriter w, AttackReport attack)
+    {
+        var c = attack.Config;
+        var r = attack.Result;
+        w.WriteStartObject();
+        w.WriteString("id", c.Id);
+        w.WriteString("attack", c.Attack);
+        w.WriteString("norm", NormName(c.Norm));
+        w.WriteStartArray("epsilons");
+        foreach (var e in c.Epsilons) w.WriteNumberValue(e);
+        w.WriteEndArray();
+        w.WriteNumber("steps", c.Steps);
+        WriteNullable(w, "stepSize", c.StepSize);
+        w.WriteNumber("restarts", c.Restarts);
+        w.WriteBoolean("randomStart", c.RandomStart);
+        WriteNullable(w, "targetClass", c.TargetClass);
+        w.WriteNumber("queries", c.Queries);
+        if (c.Surrogate is null) w.WriteNull("surrogate"); else w.WriteString("surrogate", c.Surrogate);
+        w.WriteNumber("line", c.Line);
+        w.WriteString("implementation", r.Attack);
+        w.WriteNumber("settingsEpsilon", r.Settings.Epsilon);
+        w.WriteNumber("settingsSeed", r.Settings.Seed);
+        WriteNullable(w, "transferRate", attack.TransferRate);
+        WriteNullable(w, "medianMinimalL2", r.MedianMinimalL2);
+        w.WriteNumber("gradientEvaluations", r.GradientEvaluations);
+        w.WriteStartArray("curve");
+        foreach (var p in r.Curve)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("epsilon", p.Epsilon);
+            WriteProportion(w, "cleanAccuracy", p.CleanAccuracy);
+            WriteProportion(w, "robustAccuracy", p.RobustAccuracy);
+            WriteProportion(w, "attackSuccess", p.AttackSuccess);
+            WriteFinite(w, "meanPerturbation", p.MeanPerturbation);
+            // The sum is what merging needs: a mean over several shards is the sum of sums over the sum of counts.
+            WriteFinite(w, "perturbationSum", PerturbationSum(p));
+            WriteFinite(w, "medianPerturbation", p.MedianPerturbation);
+            w.WriteNumber("runtimeDisagreements", p.RuntimeDisagreements);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteGate(Utf8JsonWriter w, GateResult g)
+    {
+        var c = g.Gate;
+        w.WriteStartObject();
+        w.WriteString("id", c.Id);
+        w.WriteString("ruleId", g.Rule.Id);
+        w.WriteString("rule", g.Rule.Name);
+        w.WriteString("metric", MetricName(c.Metric));
+        if (c.Attack is null) w.WriteNull("attack"); else w.WriteString("attack", c.Attack);
+        WriteNullable(w, "epsilon", c.Epsilon);
+        WriteNullable(w, "min", c.Min);
+        WriteNullable(w, "max", c.Max);
+        w.WriteString("bound", c.Bound == GateBound.Point ? "point" : "confidence");
+        w.WriteNumber("line", c.Line);
+        w.WriteString("status", StatusName(g.Status));
+        WriteProportion(w, "measured", g.Measured);
+        WriteFinite(w, "judgedValue", g.JudgedValue);
+        w.WriteString("message", g.Message);
+        w.WriteEndObject();
+    }
+
+    private static void WriteProportion(Utf8JsonWriter w, string name, Proportion p)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("successes", p.Successes);
+        w.WriteNumber("trials", p.Trials);
+        WriteFinite(w, "value", p.Value);
+        WriteFinite(w, "lower", p.Lower);
+        WriteFinite(w, "upper", p.Upper);
+        w.WriteEndObject();
+    }
+
+    private static void WriteFinite(Utf8JsonWriter w, string name, double value)
+    {
+        // JSON has no NaN or infinity; a figure that is not finite is unknown, which null says.
+        if (double.IsFinite(value)) w.WriteNumber(name, value); else w.WriteNull(name);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v) WriteFinite(w, name, v); else w.WriteNull(name);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
+    }
+
+    internal static string NormName(Norm norm) => norm == Norm.L2 ? "l2" : "linf";
+
+    internal static string MetricName(GateMetric metric) => metric switch
+    {
+        GateMetric.CleanAccuracy => "cleanAccuracy",
+        GateMetric.RobustAccuracy => "robustAccuracy",
+        GateMetric.AttackSuccess => "attackSuccess",
+        _ => "runtimeDisagreement",
+    };
+
+    internal static string StatusName(GateStatus status) => status switch
+    {
+        GateStatus.Pass => "pass",
+        GateStatus.Near => "near",
+        _ => "fail",
+    };
+
+    /// <summary>Loads a report written by <see cref="Write"/>. Proportions and intervals are recomputed from the counts.</summary>
+    /// <exception cref="InvalidInputException">The text is not a version-1 AdvScan report; carries the line.</exception>
+    public static ScanReport Read(string json, string? file = null)
+    {
+        JObject root;
+        try
+        {
+            var token = JToken.Parse(json, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
+            root = token as JObject ?? throw new InvalidInputException(file, "an AdvScan JSON report must be a JSON object", LineOf(token));
+        }
+        catch (JsonReaderException e)
+        {
+            throw new InvalidInputException(file, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
+        }
+        var r = new Reader(file);
+        var format = r.String(root, "format");
+        if (format != FormatName) throw r.Fail(root["format"], $"is not an AdvScan report (format '{format}', expected '{FormatName}')");
+        var version = r.Int(root, "formatVersion");
+        if (version != FormatVersion) throw r.Fail(root["formatVersion"], $"report format version {version} is not supported (this AdvScan reads version {FormatVersion})");
+
+        var classNames = r.Array(root, "classNames").Select(t => r.StringValue(t, "classNames[]")).ToList();
+        var attacks = r.Array(root, "attacks").Select(t => ReadAttack(r, r.Object(t, "attacks[]"))).ToList();
+        var gates = r.Array(root, "gates").Select(t => ReadGate(r, r.Object(t, "gates[]"))).ToList();
+        var perClass = r.Array(root, "perClass").Select(t =>
+        {
+            var o = r.Object(t, "perClass[]");
+            return new ClassAccuracy(r.Int(o, "class"), r.String(o, "name"), r.Proportion(o, "clean"), r.OptionalProportion(o, "robust"));
+        }).ToList();
+        return new ScanReport(r.String(root, "toolVersion"), r.String(root, "configFile"), r.String(root, "modelFile"),
+            r.String(root, "modelSha256"), r.String(root, "data"), r.Int(root, "examples"), r.Long(root, "seed"),
+            r.String(root, "device"), classNames, r.Proportion(root, "cleanAccuracy"), attacks, gates, perClass, []);
+    }
+
+    public static ScanReport Read(Stream input, string? file = null)
+    {
+        using var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+        return Read(reader.ReadToEnd(), file);
+    }
+
+    private static AttackReport ReadAttack(Reader r, JObject o)
+    {
+        var normText = r.String(o, "norm");
+        var norm = normText switch
+        {
+            "linf" => Norm.LInf,
+            "l2" => Norm.L2,
+            _ => throw r.Fail(o["norm"], $"norm must be linf or l2, got '{normText}'"),
+        };
+        var config = new AttackConfig(r.String(o, "id"), r.String(o, "attack"), norm,
+            r.Array(o, "epsilons").Select(t => r.NumberValue(t, "epsilons[]")).ToList(), r.Int(o, "steps"),
+            r.OptionalNumber(o, "stepSize"), r.Int(o, "restarts"), r.Bool(o, "randomStart"), r.OptionalInt(o, "targetClass"),
+            r.Int(o, "queries"), r.OptionalString(o, "surrogate"), r.Int(o, "line"));
+        var settings = config.ToSettings(r.Long(o, "settingsSeed")) with { Epsilon = r.Number(o, "settingsEpsilon") };
+        var curve = r.Array(o, "curve").Select(t =>
+        {
+            var p = r.Object(t, "curve[]");
+            return new RobustnessPoint(r.Number(p, "epsilon"), r.Proportion(p, "cleanAccuracy"), r.Proportion(p, "robustAccuracy"),
+                r.Proportion(p, "attackSuccess"), r.Number(p, "meanPerturbation"), r.Number(p, "medianPerturbation"), r.Int(p, "runtimeDisagreements"));
+        }).ToList();
+        var result = new RobustnessResult(r.String(o, "implementation"), norm, settings, curve, r.OptionalNumber(o, "medianMinimalL2"), r.Long(o, "gradientEvaluations"));
+        return new AttackReport(config, result, r.OptionalNumber(o, "transferRate"));
+    }
+
+    /// <summary>Sum of perturbation norms at one curve point, as written; merging adds these.</summary>
+    internal static double PerturbationSum(RobustnessPoint p) => p.MeanPerturbation * p.AttackSuccess.Successes;
+
+    private static GateResult ReadGate(Reader r, JObject o)
+    {
+        var metricText = r.String(o, "metric");
+        var metric = metricText switch
+        {
+            "cleanAccuracy" => GateMetric.CleanAccuracy,
+            "robustAccuracy" => GateMetric.RobustAccuracy,
+            "attackSuccess" => GateMetric.AttackSuccess,
+            "runtimeDisagreement" => GateMetric.RuntimeDisagreement,
+            _ => throw r.Fail(o["metric"], $"unknown gate metric '{metricText}'"),
+        };
+        var boundText = r.String(o, "bound");
+        var bound = boundText switch
+        {
+            "point" => GateBound.Point,
+            "confidence" => GateBound.Confidence,
+            _ => throw r.Fail(o["bound"], $"gate bound must be point or confidence, got '{boundText}'"),
+        };
+        var statusText = r.String(o, "status");
+        var status = statusText switch
+        {
+            "pass" => GateStatus.Pass,
+            "near" => GateStatus.Near,
+            "fail" => GateStatus.Fail,
+            _ => throw r.Fail(o["status"], $"gate status must be pass, near or fail, got '{statusText}'"),
+        };
+        var config = new GateConfig(r.String(o, "id"), metric, r.OptionalString(o, "attack"), r.OptionalNumber(o, "epsilon"),
+            r.OptionalNumber(o, "min"), r.OptionalNumber(o, "max"), bound, r.Int(o, "line"));
+        return new GateResult(config, GateRule.For(metric), status, r.Proportion(o, "measured"), r.Number(o, "judgedValue"), r.String(o, "message"));
+    }
+
+    private static int LineOf(JToken? token) => ScanConfigReader.LineOf(token);
+
+    private sealed class Reader(string? file)
+    {
+        public InvalidInputException Fail(JToken? token, string problem) => new(file, problem, LineOf(token) is var l && l > 0 ? l : null);
+
+        private JToken Required(JObject o, string key) => o[key] ?? throw Fail(o, $"missing required property \"{key}\"");
+
+        public JObject Object(JToken t, string name) => t as JObject ?? throw Fail(t, $"{name} must be an object");
+
+        public JArray Array(JObject o, string key) => Required(o, key) as JArray ?? throw Fail(o[key], $"\"{key}\" must be an array");
+
+        public string String(JObject o, string key) => StringValue(Required(o, key), key);
+
+        public string StringValue(JToken t, string name) => t.Type == JTokenType.String ? t.Value<string>()! : throw Fail(t, $"\"{name}\" must be a string");
+
+        public string? OptionalString(JObject o, string key) => o[key] is null or { Type: JTokenType.Null } ? null : String(o, key);
+
+        public double Number(JObject o, string key) => NumberValue(Required(o, key), key);
+
+        public double NumberValue(JToken t, string name) =>
+            t.Type is JTokenType.Float or JTokenType.Integer ? t.Value<double>() : throw Fail(t, $"\"{name}\" must be a number");
+
+        public double? OptionalNumber(JObject o, string key) => o[key] is null or { Type: JTokenType.Null } ? null : Number(o, key);
+
+        public long Long(JObject o, string key)
+        {
+            var t = Required(o, key);
+            return t.Type == JTokenType.Integer ? t.Value<long>() : throw Fail(t, $"\"{key}\" must be an integer");
+        }
+
+        public int Int(JObject o, string key)
+        {
+            var v = Long(o, key);
+            return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw Fail(o[key], $"\"{key}\" is out of range");
+        }
+
+        public int? OptionalInt(JObject o, string key) => o[key] is null or { Type: JTokenType.Null } ? null : Int(o, key);
+
+        public bool Bool(JObject o, string key)
+        {
+            var t = Required(o, key);
+            return t.Type == JTokenType.Boolean ? t.Value<bool>() : throw Fail(t, $"\"{key}\" must be true or false");
+        }
+
+        public Proportion Proportion(JObject o, string key)
+        {
+            var p = Object(Required(o, key), key);
+            int successes = Int(p, "successes"), trials = Int(p, "trials");
+            if (successes < 0 || trials < 0 || successes > trials)
+                throw Fail(p, string.Create(CultureInfo.InvariantCulture, $"\"{key}\" has {successes} successes out of {trials} trials"));
+            // The interval is recomputed rather than trusted, so a merged or hand-edited file cannot carry a stale one.
+            return Scanning.Proportion.Of(successes, trials);
+        }
+
+        public Proportion? OptionalProportion(JObject o, string key) => o[key] is null or { Type: JTokenType.Null } ? null : Proportion(o, key);
+    }
+}
