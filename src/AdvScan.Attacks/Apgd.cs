@@ -5,7 +5,7 @@ namespace AdvScan.Attacks;
 
 /// <summary>
 /// Auto-PGD with cross-entropy loss (Croce &amp; Hein 2020, the step-size-free PGD of AutoAttack). Each example keeps its
-/// own step size, starting at 2 eps, with momentum 0.75. At checkpoints w_j = ceil(p_j N) (p_0 = 0, p_1 = 0.22,
+/// own step size, starting at 2 eps, with momentum 0.75. At checkpoints w_j = p_j N (p_0 = 0, p_1 = 0.22,
 /// p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)) the step size halves and the iterate restarts from the best point
 /// when fewer than 75% of the steps since the last checkpoint increased the loss, or when neither the step size nor
 /// the best loss changed over the last interval. Fooled examples stop early and keep their fooling iterate.
@@ -18,11 +18,20 @@ public sealed class Apgd : IEvasionAttack
     public string Name => "apgd";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
 
+    /// <summary>
+    /// Checkpoint iterations, computed in whole iterations as the reference implementation does: the first interval is
+    /// floor(0.22 N), and each next one is floor(0.03 N) shorter but at least floor(0.06 N). (Summing the fractions in
+    /// floating point instead would move checkpoints by one where 0.57 becomes 0.5700000000000001.)
+    /// </summary>
     public static IReadOnlyList<int> Checkpoints(int iterations)
     {
-        var p = new List<double> { 0, 0.22 };
-        while (p[^1] < 1) p.Add(p[^1] + Math.Max(p[^1] - p[^2] - 0.03, 0.06));
-        return p.Select(v => (int)Math.Ceiling(v * iterations)).Where(w => w > 0 && w < iterations).Distinct().ToList();
+        int interval = Math.Max((int)(0.22 * iterations), 1);
+        int decrement = Math.Max((int)(0.03 * iterations), 1);
+        int minimum = Math.Max((int)(0.06 * iterations), 1);
+        var checkpoints = new List<int>();
+        for (int at = interval; at < iterations; interval = Math.Max(interval - decrement, minimum), at += interval)
+            checkpoints.Add(at);
+        return checkpoints;
     }
 
     public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)

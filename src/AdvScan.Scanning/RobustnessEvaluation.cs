@@ -16,6 +16,8 @@ public sealed record PixelMapping(Func<Tensor, Tensor> ToModelInput, Func<float[
 }
 
 /// <summary>One point of a robustness curve: everything measured at one budget.</summary>
+/// <param name="RuntimeDisagreements">Attacked examples where the crafting model's verdict differs from ONNX Runtime's (white-box only).</param>
+/// <param name="Transfer">Transfer attacks: of the examples that fooled the surrogate, the share that also fool the target.</param>
 public sealed record RobustnessPoint(
     double Epsilon,
     Proportion CleanAccuracy,
@@ -23,10 +25,22 @@ public sealed record RobustnessPoint(
     Proportion AttackSuccess,
     double MeanPerturbation,
     double MedianPerturbation,
-    int RuntimeDisagreements);
+    int RuntimeDisagreements,
+    int Attacked,
+    Proportion? Transfer = null)
+{
+    public Proportion DisagreementRate => Proportion.Of(RuntimeDisagreements, Attacked);
+}
 
 /// <summary>What attacking a model across budgets found. Every verdict is ONNX Runtime's.</summary>
-public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings Settings, IReadOnlyList<RobustnessPoint> Curve, double? MedianMinimalL2, long GradientEvaluations);
+public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings Settings, IReadOnlyList<RobustnessPoint> Curve, double? MedianMinimalL2, long GradientEvaluations, long Queries);
+
+/// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
+/// <param name="CraftFooled">Whether each fooled the model it was crafted on (null when crafted on the deployed model itself).</param>
+public sealed record CraftedBatch(float[] Adversarial, bool[]? CraftFooled, long GradientEvaluations, long Queries, float[]? MinimalL2 = null);
+
+/// <summary>Crafts adversarial examples for host pixels ([N,C,H,W] in [0,1]) at one budget.</summary>
+public delegate CraftedBatch Craft(float[] pixels, long[] shape, int[] labels, AttackSettings settings, CancellationToken cancellationToken);
 
 /// <summary>
 /// Runs a white-box attack over a dataset for a list of budgets. Adversarial examples are crafted on the
@@ -35,22 +49,54 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
 /// an example fooled at a smaller budget counts as fooled at every larger one (its adversarial example is still inside
 /// the larger ball), so the curve is non-increasing by construction and larger budgets only attack what is left.
 /// </summary>
-public sealed class RobustnessEvaluation(OnnxGraph graph, ReferenceSession runtime, PixelMapping mapping)
+public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping mapping)
 {
-    public RobustnessResult Run(IEvasionAttack attack, AttackSettings settings, IReadOnlyList<double> epsilons,
-        IEnumerable<LabeledBatch> batches, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>White-box: craft on the differentiable graph (behind the same pixel mapping), verify on ONNX Runtime.</summary>
+    public static Craft WhiteBox(IEvasionAttack attack, OnnxGraph graph, PixelMapping mapping)
     {
-        if (!attack.Norms.Contains(settings.Norm))
-            throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
+        var classifier = new GraphClassifier(graph, mapping.ToModelInput);
+        return (pixels, shape, labels, settings, cancellationToken) =>
+        {
+            if (!attack.Norms.Contains(settings.Norm))
+                throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
+            using var scope = torch.NewDisposeScope();
+            var x = torch.tensor(pixels, shape).to(graph.Device);
+            var y = torch.tensor(labels.Select(l => (long)l).ToArray(), [labels.Length]).to(graph.Device);
+            var result = attack.Attack(classifier, x, y, settings, cancellationToken);
+            return new CraftedBatch(TensorConversion.ToHostFloats(result.Adversarial), result.Fooled.cpu().data<bool>().ToArray(),
+                result.GradientEvaluations, result.Queries, result.MinimalL2);
+        };
+    }
+
+    /// <summary>Score-based black-box: the attack queries ONNX Runtime itself, so there is nothing to disagree with.</summary>
+    public static Craft BlackBox(IScoreBasedAttack attack, RuntimeOracle oracle) =>
+        (pixels, shape, labels, settings, cancellationToken) =>
+        {
+            if (!attack.Norms.Contains(settings.Norm))
+                throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
+            var result = attack.Attack(oracle, pixels, shape, labels, settings, cancellationToken);
+            return new CraftedBatch(result.Adversarial, null, 0, result.QueriesUsed.Sum(q => (long)q));
+        };
+
+    public RobustnessResult Run(IEvasionAttack attack, OnnxGraph graph, AttackSettings settings, IReadOnlyList<double> epsilons,
+        IEnumerable<LabeledBatch> batches, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(attack.Name, WhiteBox(attack, graph, mapping), settings, epsilons, batches, transfer: false, progress, cancellationToken);
+
+    /// <param name="transfer">The crafting model is a surrogate: its verdicts measure transfer, not runtime disagreement.</param>
+    public RobustnessResult Run(string attackName, Craft craft, AttackSettings settings, IReadOnlyList<double> epsilons,
+        IEnumerable<LabeledBatch> batches, bool transfer = false, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
         var budgets = epsilons.Distinct().OrderBy(e => e).ToArray();
+        if (budgets.Length == 0) throw new InvalidInputException(null, $"attack '{attackName}' has no budgets to run");
         foreach (var e in budgets) (settings with { Epsilon = e }).Validate();
         int n = budgets.Length;
         var correct = 0; var total = 0;
         var robust = new int[n]; var fooledCount = new int[n]; var disagreements = new int[n];
+        var attacked = new int[n]; var surrogateFooled = new int[n]; var transferred = new int[n];
+        long queries = 0;
         var norms = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         var minimal = new List<double>();
         long gradients = 0;
-        var classifier = new GraphClassifier(graph, mapping.ToModelInput);
         int batchIndex = 0;
 
         foreach (var batch in batches)
@@ -69,27 +115,29 @@ public sealed class RobustnessEvaluation(OnnxGraph graph, ReferenceSession runti
                 double eps = budgets[b];
                 if (eps > 0 && stillRobust.Count > 0)
                 {
-                    using var scope = torch.NewDisposeScope();
                     var rows = stillRobust.ToArray();
                     var pixels = Gather(batch.Pixels, size, rows);
                     long[] shape = [rows.Length, .. batch.Shape[1..]];
-                    var x = torch.tensor(pixels, shape).to(graph.Device);
-                    var y = torch.tensor(rows.Select(i => (long)batch.Labels[i]).ToArray(), [rows.Length]).to(graph.Device);
-                    var result = attack.Attack(classifier, x, y, settings with { Epsilon = eps, Seed = settings.Seed + 7919L * batchIndex + b }, cancellationToken);
-                    gradients += result.GradientEvaluations;
-                    var adversarial = TensorConversion.ToHostFloats(result.Adversarial);
-                    var graphFooled = result.Fooled.cpu().data<bool>().ToArray();
-                    var verdict = Predict(adversarial, shape);
-                    if (result.MinimalL2 is { } m && b == n - 1) minimal.AddRange(m.Where(float.IsFinite).Select(v => (double)v));
+                    var crafted = craft(pixels, shape, rows.Select(i => batch.Labels[i]).ToArray(),
+                        settings with { Epsilon = eps, Seed = settings.Seed + 7919L * batchIndex + b }, cancellationToken);
+                    gradients += crafted.GradientEvaluations;
+                    queries += crafted.Queries;
+                    var verdict = Predict(crafted.Adversarial, shape);
+                    if (crafted.MinimalL2 is { } m && b == n - 1) minimal.AddRange(m.Where(float.IsFinite).Select(v => (double)v));
                     var survivors = new List<int>();
                     for (int k = 0; k < rows.Length; k++)
                     {
                         int i = rows[k];
                         bool runtimeFooled = settings.TargetClass is { } t ? verdict[k] == t : verdict[k] != batch.Labels[i];
                         bool runtimeCorrect = verdict[k] == batch.Labels[i];
-                        if (runtimeFooled != graphFooled[k]) disagreements[b]++;
+                        attacked[b]++;
+                        if (crafted.CraftFooled is { } craftFooled)
+                        {
+                            if (transfer && craftFooled[k]) { surrogateFooled[b]++; if (runtimeFooled) transferred[b]++; }
+                            else if (!transfer && runtimeFooled != craftFooled[k]) disagreements[b]++;
+                        }
                         if (runtimeCorrect) survivors.Add(i);
-                        else perturbation[i] = Norm(adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                        else perturbation[i] = Norm(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
                     }
                     stillRobust = survivors;
                 }
@@ -104,8 +152,9 @@ public sealed class RobustnessEvaluation(OnnxGraph graph, ReferenceSession runti
 
         var curve = budgets.Select((eps, b) => new RobustnessPoint(eps,
             Proportion.Of(correct, total), Proportion.Of(robust[b], total), Proportion.Of(fooledCount[b], correct),
-            norms[b].Count == 0 ? 0 : norms[b].Average(), Median(norms[b]), disagreements[b])).ToList();
-        return new RobustnessResult(attack.Name, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients);
+            norms[b].Count == 0 ? 0 : norms[b].Average(), Median(norms[b]), disagreements[b], attacked[b],
+            transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null)).ToList();
+        return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries);
     }
 
     private int[] Predict(float[] pixels, long[] shape)

@@ -19,8 +19,8 @@ public class RobustnessEvaluationTests
     private static RobustnessResult Evaluate(LinearOracle oracle, IEvasionAttack attack, Norm norm, double[] epsilons)
     {
         using var session = ReferenceSession.Open(OnnxModel.Parse(oracle.ModelBytes, "linear.onnx"));
-        return new RobustnessEvaluation(oracle.Graph, session, PixelMapping.Identity)
-            .Run(attack, new AttackSettings(norm, Steps: 20, Seed: 5), epsilons, Batches(oracle, 64));
+        return new RobustnessEvaluation(session, PixelMapping.Identity)
+            .Run(attack, oracle.Graph, new AttackSettings(norm, Steps: 20, Seed: 5), epsilons, Batches(oracle, 64));
     }
 
     [Fact]

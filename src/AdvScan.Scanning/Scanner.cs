@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Reflection;
+using AdvScan.Attacks;
+using AdvScan.Engine;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+using AdvScan.Scanning.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdvScan.Scanning;
+
+/// <summary>Per-run choices that are not part of the config: where to run and which shard of the sample to take.</summary>
+public sealed record ScanOptions(string? Device = null, int ShardIndex = 0, int ShardCount = 1, int GalleryExamples = 8);
+
+/// <summary>Where a scan is, for progress bars: a stage name and examples done out of the total.</summary>
+public readonly record struct ScanProgress(string Stage, int Done, int Total);
+
+/// <summary>
+/// The one scan API. Loads the model and data a config names, measures clean accuracy and every configured attack
+/// (all verdicts by ONNX Runtime), and judges the gates. Attacks are the <see cref="IEvasionAttack"/> and
+/// <see cref="IScoreBasedAttack"/> services registered in DI, found by name.
+/// </summary>
+public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumerable<IScoreBasedAttack> scoreAttacks, IDatasetSource datasets)
+{
+    public static string ToolVersion { get; } =
+        typeof(Scanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public ScanReport Run(ScanConfig config, ScanOptions? options = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ScanOptions();
+        if (options.ShardCount < 1 || options.ShardIndex < 0 || options.ShardIndex >= options.ShardCount)
+            throw new InvalidInputException(null, $"shard {options.ShardIndex}/{options.ShardCount} is not valid; use i/n with 0 <= i < n");
+        var model = Located(config.ConfigFile, config.ModelLine, () => OnnxModel.Load(config.Model));
+        var dataset = Located(config.ConfigFile, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
+        using var runtime = ReferenceSession.Open(model);
+        var device = options.Device ?? config.Device;
+
+        var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
+        var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
+        if (indices.Count == 0) throw new InvalidInputException(config.ConfigFile, "the sample is empty (no examples in the data, or more shards than examples)", config.Data.Line);
+        IEnumerable<LabeledBatch> Batches() => dataset.Read(indices, config.BatchSize, cancellationToken);
+
+        progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
+        var (clean, perClassClean) = CleanAccuracy(runtime, dataset, Batches(), dataset.ClassNames.Count);
+
+        var needsGraph = config.Attacks.Any(a => a.Attack != "square" && a.Attack != "transfer");
+        using var graph = needsGraph ? Located(config.ConfigFile, config.ModelLine, () => OnnxGraph.Import(model, new ImportOptions(device))) : null;
+        var evaluation = new RobustnessEvaluation(runtime, dataset.Mapping);
+        var attackReports = new List<AttackReport>();
+        foreach (var attack in config.Attacks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var settings = attack.ToSettings(config.Seed);
+            Located(config.ConfigFile, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
+            var stage = new Progress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
+            var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, evaluation, dataset, device, Batches(), stage, cancellationToken));
+            attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value));
+        }
+
+        var gates = config.Gates.Select(g => GateJudge.Judge(g, Measure(g, clean, attackReports), config.NearThreshold)).ToList();
+        var perClass = PerClass(dataset.ClassNames, perClassClean);
+        return new ScanReport(ToolVersion, config.ConfigFile, config.Model, model.Sha256, dataset.Description, indices.Count, config.Seed, device,
+            dataset.ClassNames, clean, attackReports, gates, perClass, []);
+    }
+
+    private RobustnessResult RunAttack(AttackConfig attack, AttackSettings settings, OnnxModel model, OnnxGraph? graph, ReferenceSession runtime,
+        RobustnessEvaluation evaluation, OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int> progress, CancellationToken cancellationToken)
+    {
+        switch (attack.Attack)
+        {
+            case "square":
+            {
+                var square = scoreAttacks.FirstOrDefault(a => a.Name == "square") ?? throw new InvalidInputException(null, "the square attack is not registered");
+                var oracle = new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost);
+                return evaluation.Run(attack.Id, RobustnessEvaluation.BlackBox(square, oracle), settings, attack.Epsilons, batches, false, progress, cancellationToken);
+            }
+            case "transfer":
+            {
+                var surrogate = OnnxModel.Load(attack.Surrogate!);
+                CheckSameInput(model, surrogate);
+                using var surrogateGraph = OnnxGraph.Import(surrogate, new ImportOptions(device));
+                var pgd = Find("pgd");
+                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken);
+            }
+            default:
+                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken);
+        }
+    }
+
+    private IEvasionAttack Find(string name) =>
+        evasionAttacks.FirstOrDefault(a => a.Name == name) ?? throw new InvalidInputException(null, $"attack '{name}' is not registered");
+
+    /// <summary>A surrogate must take the same input as the target, or its adversarial examples mean nothing there.</summary>
+    public static void CheckSameInput(OnnxModel target, OnnxModel surrogate)
+    {
+        string Describe(OnnxModel m) => m.Inputs.Count == 1 ? m.Inputs[0].ShapeText : $"{m.Inputs.Count} inputs";
+        bool same = target.Inputs.Count == 1 && surrogate.Inputs.Count == 1 &&
+            target.Inputs[0].Shape is { } a && surrogate.Inputs[0].Shape is { } b && a.Count == b.Count &&
+            a.Zip(b).All(p => p.First.Value is null || p.Second.Value is null || p.First.Value == p.Second.Value) &&
+            target.Metadata.GetValueOrDefault("advscan.mean") == surrogate.Metadata.GetValueOrDefault("advscan.mean") &&
+            target.Metadata.GetValueOrDefault("advscan.std") == surrogate.Metadata.GetValueOrDefault("advscan.std");
+        if (!same)
+            throw new InvalidInputException(surrogate.File, $"surrogate input {Describe(surrogate)} does not match the target's {Describe(target)} (same shape and normalisation needed for a transfer attack)");
+    }
+
+    private static (Proportion Clean, (int Correct, int Total)[] PerClass) CleanAccuracy(ReferenceSession runtime, OpenedDataset dataset, IEnumerable<LabeledBatch> batches, int classes)
+    {
+        int correct = 0, total = 0;
+        var perClass = new (int Correct, int Total)[Math.Max(classes, 1)];
+        foreach (var batch in batches)
+        {
+            var (data, shape) = dataset.Mapping.ToModelInputHost(batch.Pixels, batch.Shape);
+            var logits = runtime.RunFirst(new HostTensor(data, shape)).Data;
+            int count = batch.Labels.Length, width = logits.Length / count;
+            for (int i = 0; i < count; i++)
+            {
+                int predicted = ArgMax(logits.AsSpan(i * width, width));
+                int label = batch.Labels[i];
+                if (label >= perClass.Length) Array.Resize(ref perClass, label + 1);
+                perClass[label].Total++;
+                total++;
+                if (predicted == label) { correct++; perClass[label].Correct++; }
+            }
+        }
+        return (Proportion.Of(correct, total), perClass);
+    }
+
+    private static IReadOnlyList<ClassAccuracy> PerClass(IReadOnlyList<string> names, (int Correct, int Total)[] perClass) =>
+        perClass.Select((c, i) => new ClassAccuracy(i, i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture), Proportion.Of(c.Correct, c.Total), null))
+            .Where(c => c.Clean.Trials > 0).ToList();
+
+    private static Proportion Measure(GateConfig gate, Proportion clean, IReadOnlyList<AttackReport> attacks)
+    {
+        if (gate.Metric == GateMetric.CleanAccuracy) return clean;
+        var relevant = gate.Attack is null ? attacks : attacks.Where(a => a.Config.Id == gate.Attack).ToList();
+        var points = relevant.Select(a => a.Result.Curve.First(p => gate.Epsilon is null ? p == a.Result.Curve[^1] : p.Epsilon == gate.Epsilon)).ToList();
+        return gate.Metric switch
+        {
+            GateMetric.RobustAccuracy => points[0].RobustAccuracy,
+            GateMetric.AttackSuccess => points[0].AttackSuccess,
+            _ => Proportion.Of(points.Sum(p => p.RuntimeDisagreements), points.Sum(p => p.Attacked)),
+        };
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>Bad input found while acting on one config entry is reported on that entry's line.</summary>
+    private static T Located<T>(string configFile, int line, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InvalidInputException e) when (e.File is null || e.Line is null)
+        {
+            var where = e.File is null || e.File == configFile ? "" : $"{e.File}: ";
+            throw new InvalidInputException(configFile, where + e.Problem, line > 0 ? line : null, e);
+        }
+    }
+}
+
+public static class ScanServiceCollectionExtensions
+{
+    /// <summary>Registers the scanner and the built-in attacks; the caller adds a dataset source and reporters.</summary>
+    public static IServiceCollection AddAdvScanScanner(this IServiceCollection services)
+    {
+        services.AddAdvScanAttacks();
+        services.AddSingleton<Scanner>();
+        return services;
+    }
+}
