@@ -51,7 +51,7 @@ public sealed class MnistGateBuildTests(PackedExample workspace) : IClassFixture
     }
 
     [Fact]
-    public void An_unchanged_build_skips_the_scan_and_a_changed_config_scans_again()
+    public void An_unchanged_build_skips_the_scan_and_a_changed_config_or_device_scans_again()
     {
         var project = workspace.CopyExample("incremental");
         var first = workspace.Build(project);
@@ -72,6 +72,12 @@ public sealed class MnistGateBuildTests(PackedExample workspace) : IClassFixture
         var touched = workspace.Build(project);
         Assert.True(touched.ExitCode == 0, touched.ToString());
         Assert.Contains(ScanStarted, touched.Output);
+
+        // The device is no file, so the scan's .inputs file records it: choosing one rescans, passing it to the CLI.
+        var onCpu = workspace.Build(project, "-p:AdvScanDevice=cpu", "-v:n");
+        Assert.True(onCpu.ExitCode == 0, onCpu.ToString());
+        Assert.Contains(ScanStarted, onCpu.Output);
+        Assert.Matches(new Regex(@"advscan\.dll""? scan .*--device cpu"), onCpu.Output);
     }
 
     [Fact]
