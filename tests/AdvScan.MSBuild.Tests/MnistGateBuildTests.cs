@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+
+namespace AdvScan.MSBuild.Tests;
+
+/// <summary>
+/// A project that references AdvScan.MSBuild and declares
+/// <c>&lt;AdvScanModel Include="mnist-cnn.onnx" Config="..." /&gt;</c> is scanned after Build by the packaged CLI, and the
+/// build passes or fails with the gates. Each test builds its own copy of examples/mnist-gate.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class MnistGateBuildTests(PackedExample workspace) : IClassFixture<PackedExample>
+{
+    private const string PassingConfig = "mnist-cnn.advscan.json";
+    private const string StrictConfig = "mnist-cnn.strict.advscan.json";
+    private const string ScanStarted = "AdvScan: scanning";
+
+    [Fact]
+    public void A_passing_config_builds_and_writes_sarif_under_obj_and_where_configured()
+    {
+        var project = workspace.CopyExample("passing");
+        var sarifCopy = Path.Combine(project, "reports", "mnist.sarif");
+
+        var build = workspace.Build(project, $"-p:AdvScanSarifPath={sarifCopy}");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains(ScanStarted, build.Output);
+        Assert.DoesNotMatch(new Regex(@"error ADV\d{4}"), build.Output);
+        var sarif = Assert.Single(Directory.GetFiles(ScanFolder(project), "*.sarif"));
+        Assert.Contains("\"runs\"", File.ReadAllText(sarif));
+        Assert.Equal(File.ReadAllText(sarif), File.ReadAllText(sarifCopy));
+    }
+
+    [Fact]
+    public void A_failed_gate_fails_the_build_with_its_code_on_the_config_line_that_set_the_threshold_and_keeps_failing()
+    {
+        var project = workspace.CopyExample("strict");
+        var gateLine = LineContaining(Path.Combine(project, StrictConfig), "\"min\": 0.7");
+
+        var build = workspace.Build(project, "-p:MnistGateStrict=true");
+
+        Assert.True(build.ExitCode != 0, build.ToString());
+        Assert.Matches(new Regex(Regex.Escape(StrictConfig) + $@"\({gateLine},\d+\): error ADV1\d{{3}}: "), build.Output);
+        // The passing scan of the same build still ran and reported nothing.
+        Assert.Contains($"against {Path.Combine(project, PassingConfig)}", build.Output);
+        Assert.DoesNotMatch(new Regex(Regex.Escape(PassingConfig) + @"\(\d+,\d+\): error"), build.Output);
+
+        // A failed scan leaves no stamp: nothing changed, and the gate still fails the next build.
+        var again = workspace.Build(project, "-p:MnistGateStrict=true");
+        Assert.True(again.ExitCode != 0, again.ToString());
+        Assert.Matches(new Regex(Regex.Escape(StrictConfig) + $@"\({gateLine},\d+\): error ADV1\d{{3}}: "), again.Output);
+    }
+
+    [Fact]
+    public void An_unchanged_build_skips_the_scan_and_a_changed_config_or_device_scans_again()
+    {
+        var project = workspace.CopyExample("incremental");
+        var first = workspace.Build(project);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains(ScanStarted, first.Output);
+        var sarif = Assert.Single(Directory.GetFiles(ScanFolder(project), "*.sarif"));
+        var sarifTime = File.GetLastWriteTimeUtc(sarif);
+
+        var unchanged = workspace.Build(project, "-v:n");
+
+        Assert.True(unchanged.ExitCode == 0, unchanged.ToString());
+        Assert.Contains("Skipping target \"AdvScanRun\" because all output files are up-to-date", unchanged.Output);
+        Assert.DoesNotContain(ScanStarted, unchanged.Output);
+        Assert.Equal(sarifTime, File.GetLastWriteTimeUtc(sarif));
+
+        // Same content, newer config: the inputs are newer than the stamp, so the scan runs again.
+        File.SetLastWriteTimeUtc(Path.Combine(project, PassingConfig), DateTime.UtcNow.AddSeconds(5));
+        var touched = workspace.Build(project);
+        Assert.True(touched.ExitCode == 0, touched.ToString());
+        Assert.Contains(ScanStarted, touched.Output);
+
+        // The device is no file, so the scan's .inputs file records it: choosing one rescans, passing it to the CLI.
+        var onCpu = workspace.Build(project, "-p:AdvScanDevice=cpu", "-v:n");
+        Assert.True(onCpu.ExitCode == 0, onCpu.ToString());
+        Assert.Contains(ScanStarted, onCpu.Output);
+        Assert.Matches(new Regex(@"advscan\.dll""? scan .*--device cpu"), onCpu.Output);
+    }
+
+    [Fact]
+    public void AdvScanEnabled_false_builds_without_scanning_even_with_a_failing_gate()
+    {
+        var project = workspace.CopyExample("disabled");
+
+        var build = workspace.Build(project, "-p:MnistGateStrict=true", "-p:AdvScanEnabled=false");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain(ScanStarted, build.Output);
+        Assert.False(Directory.Exists(ScanFolder(project)));
+    }
+
+    [Fact]
+    public void A_threshold_outside_0_1_fails_with_ADV2001_on_its_line()
+    {
+        var project = workspace.CopyExample("bad-threshold");
+        var config = Path.Combine(project, PassingConfig);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"min\": 0.9", "\"min\": 1.5"));
+        var badLine = LineContaining(config, "\"min\": 1.5");
+
+        var build = workspace.Build(project);
+
+        Assert.True(build.ExitCode != 0, build.ToString());
+        Assert.Matches(new Regex(Regex.Escape(PassingConfig) + $@"\({badLine},\d+\): error ADV2001: "), build.Output);
+    }
+
+    [Fact]
+    public void A_missing_CLI_is_a_clear_ADV4001_error()
+    {
+        var project = workspace.CopyExample("no-cli");
+        var missing = Path.Combine(workspace.Root, "nowhere", "advscan.dll");
+
+        var build = workspace.Build(project, $"-p:AdvScanCliPath={missing}");
+
+        Assert.True(build.ExitCode != 0, build.ToString());
+        Assert.Contains("error ADV4001: The AdvScan CLI was not found at '" + missing + "'", build.Output);
+    }
+
+    private static string ScanFolder(string project) => Path.Combine(project, "obj", "Debug", "net10.0", "advscan");
+
+    private static int LineContaining(string file, string text)
+    {
+        var lines = File.ReadAllLines(file);
+        var index = Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
+        Assert.True(index >= 0, $"{file} has no line containing {text}");
+        return index + 1;
+    }
+}
