@@ -106,6 +106,7 @@ public static class ScanReportJson
         WriteNullable(w, "transferRate", attack.TransferRate);
         WriteNullable(w, "medianMinimalL2", r.MedianMinimalL2);
         w.WriteNumber("gradientEvaluations", r.GradientEvaluations);
+        w.WriteNumber("runtimeQueries", r.Queries);
         w.WriteStartArray("curve");
         foreach (var p in r.Curve)
         {
@@ -119,6 +120,8 @@ public static class ScanReportJson
             WriteFinite(w, "perturbationSum", PerturbationSum(p));
             WriteFinite(w, "medianPerturbation", p.MedianPerturbation);
             w.WriteNumber("runtimeDisagreements", p.RuntimeDisagreements);
+            w.WriteNumber("attacked", p.Attacked);
+            if (p.Transfer is { } transfer) WriteProportion(w, "transfer", transfer);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -247,9 +250,10 @@ public static class ScanReportJson
         {
             var p = r.Object(t, "curve[]");
             return new RobustnessPoint(r.Number(p, "epsilon"), r.Proportion(p, "cleanAccuracy"), r.Proportion(p, "robustAccuracy"),
-                r.Proportion(p, "attackSuccess"), r.Number(p, "meanPerturbation"), r.Number(p, "medianPerturbation"), r.Int(p, "runtimeDisagreements"));
+                r.Proportion(p, "attackSuccess"), r.Number(p, "meanPerturbation"), r.Number(p, "medianPerturbation"), r.Int(p, "runtimeDisagreements"),
+                r.Int(p, "attacked"), r.OptionalProportion(p, "transfer"));
         }).ToList();
-        var result = new RobustnessResult(r.String(o, "implementation"), norm, settings, curve, r.OptionalNumber(o, "medianMinimalL2"), r.Long(o, "gradientEvaluations"));
+        var result = new RobustnessResult(r.String(o, "implementation"), norm, settings, curve, r.OptionalNumber(o, "medianMinimalL2"), r.Long(o, "gradientEvaluations"), r.Long(o, "runtimeQueries"));
         return new AttackReport(config, result, r.OptionalNumber(o, "transferRate"));
     }
 

@@ -56,7 +56,8 @@ public static class ShardMerger
             return new RobustnessPoint(p.Epsilon, Sum(points.Select(x => x.CleanAccuracy)), Sum(points.Select(x => x.RobustAccuracy)), success,
                 success.Successes == 0 ? 0 : sum / success.Successes,
                 Weighted(points.Select(x => (x.MedianPerturbation, (double)x.AttackSuccess.Successes))),
-                points.Sum(x => x.RuntimeDisagreements));
+                points.Sum(x => x.RuntimeDisagreements), points.Sum(x => x.Attacked),
+                points.All(x => x.Transfer is null) ? null : Sum(points.Select(x => x.Transfer ?? default)));
         }).ToList();
         // Minimal L2 norms are taken over examples fooled at the largest budget; weight by that count.
         double? minimal = parts.All(a => a.Result.MedianMinimalL2 is null) ? null
@@ -68,8 +69,9 @@ public static class ShardMerger
                 .Select(a => (a.TransferRate!.Value, (double)(a.Result.Curve.Count == 0 ? 1 : a.Result.Curve[0].CleanAccuracy.Successes))));
         return first with
         {
-            Result = first.Result with { Curve = curve, MedianMinimalL2 = minimal, GradientEvaluations = parts.Sum(a => a.Result.GradientEvaluations) },
-            TransferRate = transfer,
+            Result = first.Result with { Curve = curve, MedianMinimalL2 = minimal, GradientEvaluations = parts.Sum(a => a.Result.GradientEvaluations), Queries = parts.Sum(a => a.Result.Queries) },
+            // Counts merge exactly; the weighted rate is only the fallback for reports written without them.
+            TransferRate = curve.Count > 0 && curve[^1].Transfer is { } counted ? counted.Value : transfer,
         };
     }
 

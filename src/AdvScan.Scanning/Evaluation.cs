@@ -23,7 +23,7 @@ public sealed record EvaluationOptions(
     bool SkipInvalid = false);
 
 /// <summary>Accuracy on one class; <see cref="Accuracy"/> is null when the class had no examples.</summary>
-public sealed record ClassAccuracy(int Label, string? Name, int Count, int Correct)
+public sealed record ClassCount(int Label, string? Name, int Count, int Correct)
 {
     public double? Accuracy => Count == 0 ? null : (double)Correct / Count;
 }
@@ -41,7 +41,7 @@ public sealed record EvaluationReport(
     int Correct,
     double WilsonLower,
     double WilsonUpper,
-    IReadOnlyList<ClassAccuracy> PerClass,
+    IReadOnlyList<ClassCount> PerClass,
     IReadOnlyList<SkippedInput> Skipped,
     TimeSpan Elapsed)
 {
@@ -55,9 +55,6 @@ public sealed record EvaluationReport(
 /// </summary>
 public static class Evaluation
 {
-    /// <summary>z for a two-sided 95% interval.</summary>
-    private const double Z95 = 1.959963984540054;
-
     public static EvaluationReport Run(string modelPath, string dataPath, EvaluationOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new EvaluationOptions();
@@ -112,24 +109,21 @@ public static class Evaluation
         var names = modelClasses ?? dataset.ClassNames;
         int known = Math.Max(classCount ?? 0, Math.Max(names?.Count ?? 0, seen.Count == 0 ? 0 : seen.Keys.Max() + 1));
         var perClass = Enumerable.Range(0, known)
-            .Select(c => new ClassAccuracy(c, names is not null && c < names.Count ? names[c] : null, seen.GetValueOrDefault(c).Count, seen.GetValueOrDefault(c).Correct))
+            .Select(c => new ClassCount(c, names is not null && c < names.Count ? names[c] : null, seen.GetValueOrDefault(c).Count, seen.GetValueOrDefault(c).Correct))
             .ToList();
         var (lower, upper) = WilsonInterval(correct, evaluated);
         return new EvaluationReport(modelPath, model.Sha256, dataPath, spec, dataset.Count, options.Limit, options.Seed, evaluated, correct,
             lower, upper, perClass, dataset.Skipped, clock.Elapsed);
     }
 
-    /// <summary>Wilson score interval for a binomial proportion: sensible at 0%, 100% and small n, unlike the normal approximation.</summary>
-    public static (double Lower, double Upper) WilsonInterval(int successes, int trials, double z = Z95)
+    /// <summary>The 95% Wilson score interval of <see cref="Proportion"/>, for callers that want the bounds alone.</summary>
+    public static (double Lower, double Upper) WilsonInterval(int successes, int trials)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trials, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(successes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(successes, trials);
-        double n = trials, p = successes / n, z2 = z * z;
-        double denominator = 1 + z2 / n;
-        double centre = (p + z2 / (2 * n)) / denominator;
-        double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
-        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+        var p = Proportion.Of(successes, trials);
+        return (p.Lower, p.Upper);
     }
 
     private static void CheckLabels(IImageDataset dataset, int classCount)

@@ -75,9 +75,9 @@ internal static class SampleReports
         {
             int fooled = n.Correct - robust[b];
             return new RobustnessPoint(eps, clean, Proportion.Of(robust[b], n.Examples), Proportion.Of(fooled, n.Correct),
-                fooled == 0 ? 0 : normSums[b] / fooled, fooled == 0 ? 0 : normSums[b] / fooled * 0.9, disagreements[b]);
+                fooled == 0 ? 0 : normSums[b] / fooled, fooled == 0 ? 0 : normSums[b] / fooled * 0.9, disagreements[b], n.Correct);
         }).ToList();
-        var result = new RobustnessResult(config.Attack, config.Norm, config.ToSettings(1234), curve, medianMinimal, 40L * n.Examples);
+        var result = new RobustnessResult(config.Attack, config.Norm, config.ToSettings(1234), curve, medianMinimal, 40L * n.Examples, 0);
         return new AttackReport(config, result, transfer);
     }
 
