@@ -14,10 +14,16 @@ public interface IDatasetSource
 /// held in memory whole.
 /// </summary>
 /// <param name="Read">Reads the given example indices in batches of at most the given size, in the given order.</param>
+/// <param name="Sample">A seeded sample of the given size (stratified by class where the source can).</param>
+/// <param name="Owner">What holds the files open (temporary extractions included); disposed with this.</param>
 public sealed record OpenedDataset(
     string Description,
     IReadOnlyList<string> ClassNames,
     IReadOnlyList<int> Labels,
     PixelMapping Mapping,
     Func<IReadOnlyList<int>, int, CancellationToken, IEnumerable<LabeledBatch>> Read,
-    Func<int, long, IReadOnlyList<int>> Sample);
+    Func<int, long, IReadOnlyList<int>> Sample,
+    IDisposable? Owner = null) : IDisposable
+{
+    public void Dispose() => Owner?.Dispose();
+}

@@ -39,6 +39,13 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
 /// <param name="CraftFooled">Whether each fooled the model it was crafted on (null when crafted on the deployed model itself).</param>
 public sealed record CraftedBatch(float[] Adversarial, bool[]? CraftFooled, long GradientEvaluations, long Queries, float[]? MinimalL2 = null);
 
+/// <summary>
+/// How one example fared at the largest budget, for per-class figures and the report's image gallery. Verdicts and
+/// confidences are ONNX Runtime's; <see cref="Adversarial"/> is the example that broke it (null when it stayed robust).
+/// </summary>
+public sealed record ExampleOutcome(int Label, float[] Clean, long[] ImageShape, int CleanPrediction, float CleanConfidence,
+    bool Robust, float[]? Adversarial, int AdversarialPrediction, float AdversarialConfidence);
+
 /// <summary>Crafts adversarial examples for host pixels ([N,C,H,W] in [0,1]) at one budget.</summary>
 public delegate CraftedBatch Craft(float[] pixels, long[] shape, int[] labels, AttackSettings settings, CancellationToken cancellationToken);
 
@@ -83,8 +90,10 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         Run(attack.Name, WhiteBox(attack, graph, mapping), settings, epsilons, batches, transfer: false, progress, cancellationToken);
 
     /// <param name="transfer">The crafting model is a surrogate: its verdicts measure transfer, not runtime disagreement.</param>
+    /// <param name="observe">Called for every correctly classified example, in data order, with its outcome at the largest budget.</param>
     public RobustnessResult Run(string attackName, Craft craft, AttackSettings settings, IReadOnlyList<double> epsilons,
-        IEnumerable<LabeledBatch> batches, bool transfer = false, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        IEnumerable<LabeledBatch> batches, bool transfer = false, IProgress<int>? progress = null, CancellationToken cancellationToken = default,
+        Action<ExampleOutcome>? observe = null)
     {
         var budgets = epsilons.Distinct().OrderBy(e => e).ToArray();
         if (budgets.Length == 0) throw new InvalidInputException(null, $"attack '{attackName}' has no budgets to run");
@@ -104,7 +113,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             cancellationToken.ThrowIfCancellationRequested();
             int count = batch.Labels.Length;
             int size = batch.Pixels.Length / count;
-            var clean = Predict(batch.Pixels, batch.Shape);
+            var (clean, cleanConfidence) = Predict(batch.Pixels, batch.Shape);
+            var broke = new (float[] Pixels, int Prediction, float Confidence)?[count];
             var stillRobust = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i]).ToList();
             total += count;
             correct += stillRobust.Count;
@@ -122,7 +132,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                         settings with { Epsilon = eps, Seed = settings.Seed + 7919L * batchIndex + b }, cancellationToken);
                     gradients += crafted.GradientEvaluations;
                     queries += crafted.Queries;
-                    var verdict = Predict(crafted.Adversarial, shape);
+                    var (verdict, confidence) = Predict(crafted.Adversarial, shape);
                     if (crafted.MinimalL2 is { } m && b == n - 1) minimal.AddRange(m.Where(float.IsFinite).Select(v => (double)v));
                     var survivors = new List<int>();
                     for (int k = 0; k < rows.Length; k++)
@@ -137,7 +147,11 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                             else if (!transfer && runtimeFooled != craftFooled[k]) disagreements[b]++;
                         }
                         if (runtimeCorrect) survivors.Add(i);
-                        else perturbation[i] = Norm(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                        else
+                        {
+                            perturbation[i] = Norm(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                            if (observe is not null) broke[i] = (crafted.Adversarial.AsSpan(k * size, size).ToArray(), verdict[k], confidence[k]);
+                        }
                     }
                     stillRobust = survivors;
                 }
@@ -145,6 +159,17 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                 var broken = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i] && !stillRobust.Contains(i)).ToList();
                 fooledCount[b] += broken.Count;
                 norms[b].AddRange(broken.Select(i => perturbation[i]));
+            }
+            if (observe is not null)
+            {
+                long[] imageShape = [.. batch.Shape[1..]];
+                for (int i = 0; i < count; i++)
+                {
+                    if (clean[i] != batch.Labels[i]) continue;
+                    var outcome = broke[i];
+                    observe(new ExampleOutcome(batch.Labels[i], batch.Pixels.AsSpan(i * size, size).ToArray(), imageShape, clean[i], cleanConfidence[i],
+                        outcome is null, outcome?.Pixels, outcome?.Prediction ?? clean[i], outcome?.Confidence ?? cleanConfidence[i]));
+                }
             }
             batchIndex++;
             progress?.Report(total);
@@ -157,20 +182,26 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries);
     }
 
-    private int[] Predict(float[] pixels, long[] shape)
+    /// <summary>ONNX Runtime's class and its softmax probability for every row.</summary>
+    private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape)
     {
         var (data, inputShape) = mapping.ToModelInputHost(pixels, shape);
         var logits = runtime.RunFirst(new HostTensor(data, inputShape));
         int count = (int)shape[0];
         int classes = logits.Data.Length / count;
         var predictions = new int[count];
+        var confidences = new float[count];
         for (int i = 0; i < count; i++)
         {
+            var row = logits.Data.AsSpan(i * classes, classes);
             int best = 0;
-            for (int c = 1; c < classes; c++) if (logits.Data[i * classes + c] > logits.Data[i * classes + best]) best = c;
+            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+            double sum = 0;
+            for (int c = 0; c < classes; c++) sum += Math.Exp((double)row[c] - row[best]);
             predictions[i] = best;
+            confidences[i] = (float)(1 / sum);
         }
-        return predictions;
+        return (predictions, confidences);
     }
 
     private static float[] Gather(float[] pixels, int size, int[] rows)

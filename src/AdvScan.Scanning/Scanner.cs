@@ -6,6 +6,7 @@ using AdvScan.Onnx;
 using AdvScan.Runtime;
 using AdvScan.Scanning.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdvScan.Scanning;
 
@@ -31,7 +32,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         if (options.ShardCount < 1 || options.ShardIndex < 0 || options.ShardIndex >= options.ShardCount)
             throw new InvalidInputException(null, $"shard {options.ShardIndex}/{options.ShardCount} is not valid; use i/n with 0 <= i < n");
         var model = Located(config.ConfigFile, config.ModelLine, () => OnnxModel.Load(config.Model));
-        var dataset = Located(config.ConfigFile, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
+        using var dataset = Located(config.ConfigFile, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
         using var runtime = ReferenceSession.Open(model);
         var device = options.Device ?? config.Device;
 
@@ -47,24 +48,32 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         using var graph = needsGraph ? Located(config.ConfigFile, config.ModelLine, () => OnnxGraph.Import(model, new ImportOptions(device))) : null;
         var evaluation = new RobustnessEvaluation(runtime, dataset.Mapping);
         var attackReports = new List<AttackReport>();
+        var outcomes = new List<OutcomeCollector>();
         foreach (var attack in config.Attacks)
         {
+            var seen = new OutcomeCollector(options.GalleryExamples);
+            outcomes.Add(seen);
             cancellationToken.ThrowIfCancellationRequested();
             var settings = attack.ToSettings(config.Seed);
             Located(config.ConfigFile, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
             var stage = new Progress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
-            var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, evaluation, dataset, device, Batches(), stage, cancellationToken));
+            var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, evaluation, dataset, device, Batches(), stage, seen.Add, cancellationToken));
             attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value));
         }
 
         var gates = config.Gates.Select(g => GateJudge.Judge(g, Measure(g, clean, attackReports), config.NearThreshold)).ToList();
-        var perClass = PerClass(dataset.ClassNames, perClassClean);
+        // Per-class robustness and the gallery come from the strongest attack: lowest robust accuracy at its largest budget.
+        int strongest = attackReports.Count == 0 ? -1 : Enumerable.Range(0, attackReports.Count)
+            .MinBy(a => (attackReports[a].Result.Curve[^1].RobustAccuracy.Successes, a));
+        var perClass = PerClass(dataset.ClassNames, perClassClean, strongest < 0 ? null : outcomes[strongest]);
+        var gallery = strongest < 0 ? [] : Gallery(outcomes[strongest], options.GalleryExamples);
         return new ScanReport(ToolVersion, config.ConfigFile, config.Model, model.Sha256, dataset.Description, indices.Count, config.Seed, device,
-            dataset.ClassNames, clean, attackReports, gates, perClass, []);
+            dataset.ClassNames, clean, attackReports, gates, perClass, gallery);
     }
 
     private RobustnessResult RunAttack(AttackConfig attack, AttackSettings settings, OnnxModel model, OnnxGraph? graph, ReferenceSession runtime,
-        RobustnessEvaluation evaluation, OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int> progress, CancellationToken cancellationToken)
+        RobustnessEvaluation evaluation, OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int> progress,
+        Action<ExampleOutcome> observe, CancellationToken cancellationToken)
     {
         switch (attack.Attack)
         {
@@ -72,7 +81,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
             {
                 var square = scoreAttacks.FirstOrDefault(a => a.Name == "square") ?? throw new InvalidInputException(null, "the square attack is not registered");
                 var oracle = new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost);
-                return evaluation.Run(attack.Id, RobustnessEvaluation.BlackBox(square, oracle), settings, attack.Epsilons, batches, false, progress, cancellationToken);
+                return evaluation.Run(attack.Id, RobustnessEvaluation.BlackBox(square, oracle), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
             }
             case "transfer":
             {
@@ -80,10 +89,10 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
                 CheckSameInput(model, surrogate);
                 using var surrogateGraph = OnnxGraph.Import(surrogate, new ImportOptions(device));
                 var pgd = Find("pgd");
-                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken);
+                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken, observe);
             }
             default:
-                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken);
+                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
         }
     }
 
@@ -125,9 +134,44 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         return (Proportion.Of(correct, total), perClass);
     }
 
-    private static IReadOnlyList<ClassAccuracy> PerClass(IReadOnlyList<string> names, (int Correct, int Total)[] perClass) =>
-        perClass.Select((c, i) => new ClassAccuracy(i, i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture), Proportion.Of(c.Correct, c.Total), null))
+    private static IReadOnlyList<ClassAccuracy> PerClass(IReadOnlyList<string> names, (int Correct, int Total)[] perClass, OutcomeCollector? attacked) =>
+        perClass.Select((c, i) => new ClassAccuracy(i, i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture), Proportion.Of(c.Correct, c.Total),
+                attacked is null ? null : Proportion.Of(attacked.RobustOf(i), c.Total)))
             .Where(c => c.Clean.Trials > 0).ToList();
+
+    /// <summary>The first broken examples in sample order, one per class while classes remain, so the grid shows variety.</summary>
+    private static IReadOnlyList<ExampleImage> Gallery(OutcomeCollector outcomes, int count)
+    {
+        var broken = outcomes.Broken;
+        var picked = broken.GroupBy(o => o.Label).Select(g => g.First()).Take(count).ToList();
+        picked.AddRange(broken.Except(picked).Take(count - picked.Count));
+        return picked.OrderBy(o => broken.IndexOf(o))
+            .Select(o => new ExampleImage(o.Label, o.Clean, o.Adversarial!, o.ImageShape, o.CleanPrediction, o.CleanConfidence, o.AdversarialPrediction, o.AdversarialConfidence))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Counts robust examples per class and keeps the pixels of at most <c>perClass</c> broken examples of each class,
+    /// enough for any gallery of that size, so memory stays bounded however large the sample.
+    /// </summary>
+    private sealed class OutcomeCollector(int perClass)
+    {
+        private readonly Dictionary<int, int> robust = [];
+        private readonly Dictionary<int, int> keptPerClass = [];
+
+        public List<ExampleOutcome> Broken { get; } = [];
+
+        public int RobustOf(int label) => robust.GetValueOrDefault(label);
+
+        public void Add(ExampleOutcome outcome)
+        {
+            if (outcome.Robust) { robust[outcome.Label] = RobustOf(outcome.Label) + 1; return; }
+            int kept = keptPerClass.GetValueOrDefault(outcome.Label);
+            if (kept >= perClass) return;
+            keptPerClass[outcome.Label] = kept + 1;
+            Broken.Add(outcome);
+        }
+    }
 
     private static Proportion Measure(GateConfig gate, Proportion clean, IReadOnlyList<AttackReport> attacks)
     {
@@ -170,6 +214,7 @@ public static class ScanServiceCollectionExtensions
     public static IServiceCollection AddAdvScanScanner(this IServiceCollection services)
     {
         services.AddAdvScanAttacks();
+        services.TryAddSingleton<IDatasetSource, DatasetSource>();
         services.AddSingleton<Scanner>();
         return services;
     }
