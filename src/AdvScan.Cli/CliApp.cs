@@ -29,6 +29,12 @@ public static class CliApp
               Train a zoo architecture (Adam, cross-entropy, seeded and deterministic) and write the ONNX model.
               With --poison-*, a BadNets backdoor is planted and its ground truth is written beside the model
               as <model>.backdoor.json. Labels are read from the *labels-idx1-ubyte file beside the images.
+          scan <advscan.json> [--json F] [--sarif F] [--html F] [--markdown F] [--shard i/n] [--device cpu|cuda]
+               [--source-root DIR] [--gallery N] [--plain-progress]
+              Run the attacks an advscan.json configures and judge its gates. Failed gates are printed as
+              `config(line,1): error ADV10xx: ...`. Exit 0 all gates pass, 1 a gate failed, 2 bad input.
+          merge <shard.json>... [--json F] [--sarif F] [--html F] [--markdown F]
+              Combine the --json reports of `scan --shard i/n` runs exactly (counts, not averages) and judge the gates.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -45,6 +51,8 @@ public static class CliApp
                 ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
                 ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+                ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
+                ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

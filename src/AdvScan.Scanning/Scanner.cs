@@ -56,7 +56,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
             cancellationToken.ThrowIfCancellationRequested();
             var settings = attack.ToSettings(config.Seed);
             Located(config.ConfigFile, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
-            var stage = new Progress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
+            var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
             var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, evaluation, dataset, device, Batches(), stage, seen.Add, cancellationToken));
             attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value));
         }
@@ -137,7 +137,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
     private static IReadOnlyList<ClassAccuracy> PerClass(IReadOnlyList<string> names, (int Correct, int Total)[] perClass, OutcomeCollector? attacked) =>
         perClass.Select((c, i) => new ClassAccuracy(i, i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture), Proportion.Of(c.Correct, c.Total),
                 attacked is null ? null : Proportion.Of(attacked.RobustOf(i), c.Total)))
-            .Where(c => c.Clean.Trials > 0).ToList();
+            .ToList();
 
     /// <summary>The first broken examples in sample order, one per class while classes remain, so the grid shows variety.</summary>
     private static IReadOnlyList<ExampleImage> Gallery(OutcomeCollector outcomes, int count)
@@ -218,4 +218,13 @@ public static class ScanServiceCollectionExtensions
         services.AddSingleton<Scanner>();
         return services;
     }
+}
+
+/// <summary>
+/// Reports on the calling thread, in order. <see cref="Progress{T}"/> posts to the thread pool when there is no
+/// synchronization context (a console app), so its reports could arrive late and out of order.
+/// </summary>
+internal sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

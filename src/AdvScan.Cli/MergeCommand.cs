@@ -1,0 +1,34 @@
+using AdvScan.Reporting;
+using AdvScan.Scanning.Configuration;
+
+namespace AdvScan.Cli;
+
+/// <summary>
+/// <c>advscan merge shard1.json shard2.json ... [--json F] [--sarif F] [--html F] [--markdown F]</c>: combines the JSON
+/// reports of <c>advscan scan --shard i/n</c> runs by adding counts, re-judges the gates and reports like a scan would.
+/// </summary>
+internal static class MergeCommand
+{
+    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    {
+        var outputs = ReportOutputs.Read(args);
+        var sourceRoot = args.String("--source-root");
+        args.RejectUnknown();
+        if (args.Positionals.Count == 0) throw new InvalidInputException(null, "missing shard reports (advscan merge shard0.json shard1.json ...)");
+
+        var shards = args.Positionals.Select(path =>
+        {
+            if (!File.Exists(path)) throw new InvalidInputException(path, "no such shard report");
+            using var stream = File.OpenRead(path);
+            return ScanReportJson.Read(stream, path);
+        }).ToList();
+        // The near-threshold margin lives in the config; re-read it when the config is still there.
+        var nearThreshold = File.Exists(shards[0].ConfigFile) ? ScanConfigReader.Load(shards[0].ConfigFile).NearThreshold : 0.02;
+        var report = ShardMerger.Merge(shards, nearThreshold);
+        using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(report.ConfigFile));
+        stdout.WriteLine(ScanSummary.Describe(report));
+        ReportOutputs.Write(services, report, outputs);
+        foreach (var line in Diagnostics.Gates(report)) stdout.WriteLine(line);
+        return report.Passed ? CliApp.Success : CliApp.CheckFailed;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using AdvScan.Reporting;
+using AdvScan.Scanning;
+using AdvScan.Scanning.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdvScan.Cli;
+
+/// <summary>
+/// <c>advscan scan</c>: runs the scan an advscan.json describes and judges its gates (contract in
+/// src/AdvScan.Scanning/ScanCommandContract.md). Gate verdicts go to stdout as canonical MSBuild diagnostics located on
+/// the config line that set the threshold; bad input goes to stderr as a located ADV2xxx error with exit code 2.
+/// </summary>
+internal static class ScanCommand
+{
+    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    {
+        var configPath = args.Positional(0, "config file (advscan scan advscan.json)");
+        var outputs = ReportOutputs.Read(args);
+        var (shardIndex, shardCount) = Shard(args.String("--shard"));
+        var device = args.String("--device");
+        var sourceRoot = args.String("--source-root");
+        var plain = args.Flag("--plain-progress");
+        var gallery = args.Int("--gallery", 8, min: 0);
+        args.RejectUnknown();
+
+        ScanConfig config;
+        ScanReport report;
+        try
+        {
+            config = ScanConfigReader.Load(configPath);
+            using var services = Services(sourceRoot ?? RepositoryRoot(config.ConfigFile));
+            var scanner = services.GetRequiredService<Scanner>();
+            var options = new ScanOptions(device, shardIndex, shardCount, gallery);
+            report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress));
+            stdout.WriteLine(ScanSummary.Describe(report));
+            ReportOutputs.Write(services, report, outputs);
+        }
+        catch (InvalidInputException e)
+        {
+            stderr.WriteLine(Diagnostics.BadInput(e, configPath));
+            return CliApp.BadInput;
+        }
+        foreach (var line in Diagnostics.Gates(report)) stdout.WriteLine(line);
+        return report.Passed ? CliApp.Success : CliApp.CheckFailed;
+    }
+
+    internal static ServiceProvider Services(string? sourceRoot)
+    {
+        var services = new ServiceCollection();
+        services.AddAdvScanScanner();
+        services.AddAdvScanReporters();
+        services.AddSingleton(new SarifReporterOptions { SourceRoot = sourceRoot });
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The enclosing git checkout of the config (where code scanning resolves %SRCROOT%), else the config's folder.</summary>
+    internal static string RepositoryRoot(string configFile)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(configFile))!;
+        for (var dir = new DirectoryInfo(folder); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git"))) return dir.FullName;
+        return folder;
+    }
+
+    private static (int Index, int Count) Shard(string? text)
+    {
+        if (text is null) return (0, 1);
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i < n)
+            return (i, n);
+        throw new InvalidInputException(null, $"--shard expects i/n with 0 <= i < n (e.g. 0/4), got '{text}'");
+    }
+}
+
+/// <summary>The --json/--sarif/--html/--markdown options: a format name and the file it goes to.</summary>
+internal static class ReportOutputs
+{
+    public static IReadOnlyList<(string Format, string Path)> Read(ArgumentReader args)
+    {
+        var outputs = new List<(string, string)>();
+        foreach (var format in new[] { "json", "sarif", "html", "markdown" })
+            if (args.String("--" + format) is { } path) outputs.Add((format, path));
+        return outputs;
+    }
+
+    public static void Write(IServiceProvider services, ScanReport report, IReadOnlyList<(string Format, string Path)> outputs)
+    {
+        var reporters = services.GetServices<IReporter>().ToDictionary(r => r.Format);
+        foreach (var (format, path) in outputs)
+        {
+            if (!reporters.TryGetValue(format, out var reporter)) throw new InvalidInputException(null, $"no reporter is registered for --{format}");
+            try
+            {
+                var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+                if (folder is not null) Directory.CreateDirectory(folder);
+                using var stream = File.Create(path);
+                reporter.WriteAsync(report, stream).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException(path, $"cannot be written: {e.Message}", inner: e);
+            }
+        }
+    }
+}
+
+/// <summary>The canonical <c>file(line,col): error CODE: message</c> lines MSBuild and CI log parsers pick up.</summary>
+internal static class Diagnostics
+{
+    public static IEnumerable<string> Gates(ScanReport report) =>
+        report.Gates.Where(g => g.Status != GateStatus.Pass).Select(g =>
+            $"{report.ConfigFile}({g.Gate.Line},1): {(g.Status == GateStatus.Fail ? "error" : "warning")} {g.Rule.Id}: {g.Message}");
+
+    /// <summary>ADV2001 for the config, ADV2002 for a model, ADV2003 for data or anything else the config points at.</summary>
+    public static string BadInput(InvalidInputException e, string configPath)
+    {
+        var file = e.File ?? configPath;
+        var full = Path.GetFullPath(file);
+        string code = full == Path.GetFullPath(configPath) ? "ADV2001"
+            : file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "ADV2002" : "ADV2003";
+        var where = e.Line is { } line ? $"{file}({line},1)" : file;
+        return $"{where}: error {code}: {e.Problem}";
+    }
+}
+
+/// <summary>What a person reads at the end of a scan: clean accuracy, every curve point, every gate.</summary>
+internal static class ScanSummary
+{
+    public static string Describe(ScanReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(c, $"model:    {report.ModelFile} (sha256 {report.ModelSha256[..12]})");
+        text.AppendLine(c, $"data:     {report.Data}");
+        text.AppendLine(c, $"sample:   {report.Examples} examples, seed {report.Seed}, device {report.Device}");
+        text.AppendLine(c, $"clean:    {Format(report.CleanAccuracy)}");
+        foreach (var attack in report.Attacks)
+            foreach (var p in attack.Result.Curve)
+            {
+                text.Append(c, $"{attack.Config.Id,-9} eps {p.Epsilon:0.####}: robust {Format(p.RobustAccuracy)}, success {p.AttackSuccess.Value:P1}");
+                if (p.Transfer is { } t) text.Append(c, $", transfer {t.Value:P1}");
+                if (p.RuntimeDisagreements > 0) text.Append(c, $", {p.RuntimeDisagreements} runtime disagreement(s)");
+                text.AppendLine();
+            }
+        foreach (var g in report.Gates)
+            text.AppendLine(c, $"gate {g.Gate.Id}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})");
+        text.Append(report.Passed ? "result:   all gates pass" : "result:   a gate failed");
+        return text.ToString();
+    }
+
+    private static string Format(Proportion p) =>
+        string.Create(CultureInfo.InvariantCulture, $"{p.Value:P2} ({p.Successes}/{p.Trials}, 95% CI {p.Lower:P1}-{p.Upper:P1})");
+}
