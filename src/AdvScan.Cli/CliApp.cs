@@ -9,6 +9,7 @@ public static class CliApp
     public const int Success = 0;
     public const int CheckFailed = 1;
     public const int BadInput = 2;
+    public const int InstallationBroken = 3;
 
     private const string Usage = """
         usage: advscan <command> [arguments]
@@ -61,5 +62,13 @@ public static class CliApp
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;
         }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            // A broken installation (a native library missing or unloadable) is not the user's input; say which library.
+            stderr.WriteLine($"error ADV4001: AdvScan's native runtime could not be loaded ({Innermost(e).Message.Split('\n')[0].Trim()}); reinstall the tool or package for this platform");
+            return InstallationBroken;
+        }
     }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 }
