@@ -7,12 +7,16 @@ namespace AdvScan.MSBuild.Tests;
 /// One temporary workspace per test class: the AdvScan.MSBuild package packed from this checkout into a folder feed,
 /// the fixtures the example scans, and copies of examples/mnist-gate laid out as in the repository
 /// (<c>examples/&lt;copy&gt;/</c> beside <c>tests/fixtures/</c>), so the example's relative paths hold unchanged.
-/// Restores go to a private NuGet folder: the package version never changes between runs, and the machine's NuGet
-/// cache must not keep a stale copy of it.
+/// The package is packed from a private copy of the sources: `dotnet test` builds the solution's projects in parallel
+/// with running tests, and a pack inside the checkout would write the same obj/ and bin/ files at the same time.
+/// Example restores go to a private NuGet folder: the package version never changes between runs, and the machine's
+/// NuGet cache must not keep a stale copy of it. The pack itself restores from the machine's cache like any build.
 /// </summary>
 public sealed class PackedExample : IDisposable
 {
     private static readonly string[] FixtureFiles = ["mnist-cnn.onnx", "mnist-test-images-idx3-ubyte", "mnist-test-labels-idx1-ubyte"];
+    private static readonly string[] SourceFolders = ["src", "msbuild", "build"];
+    private static readonly string[] SourceFiles = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "nuget.config", "README.md"];
 
     public string RepositoryRoot { get; }
     public string Root { get; }
@@ -25,7 +29,11 @@ public sealed class PackedExample : IDisposable
         Root = Path.Combine(Path.GetTempPath(), "advscan-msbuild-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Root);
 
-        var pack = Dotnet(RepositoryRoot, "pack", Path.Combine(RepositoryRoot, "msbuild", "AdvScan.MSBuild", "AdvScan.MSBuild.csproj"),
+        var source = Path.Combine(Root, "source");
+        foreach (var folder in SourceFolders) CopySources(Path.Combine(RepositoryRoot, folder), Path.Combine(source, folder));
+        foreach (var file in SourceFiles)
+            if (File.Exists(Path.Combine(RepositoryRoot, file))) File.Copy(Path.Combine(RepositoryRoot, file), Path.Combine(source, file));
+        var pack = Dotnet(source, privatePackages: false, "pack", Path.Combine(source, "msbuild", "AdvScan.MSBuild", "AdvScan.MSBuild.csproj"),
             "-c", "Debug", "-o", Feed);
         if (pack.ExitCode != 0) throw new InvalidOperationException("packing AdvScan.MSBuild failed:\n" + pack.Output);
 
@@ -67,9 +75,22 @@ public sealed class PackedExample : IDisposable
 
     /// <summary>`dotnet build` of a copy, classic console output (parseable), no lingering build nodes.</summary>
     public BuildResult Build(string project, params string[] arguments) =>
-        Dotnet(project, ["build", "-tl:off", .. arguments]);
+        Dotnet(project, privatePackages: true, ["build", "-tl:off", .. arguments]);
 
-    private BuildResult Dotnet(string workingDirectory, params string[] arguments)
+    /// <summary>Sources only: build outputs of the checkout would make the copy's incremental build trust stale files.</summary>
+    private static void CopySources(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from))
+        {
+            var name = Path.GetFileName(dir);
+            if (name is "bin" or "obj") continue;
+            CopySources(dir, Path.Combine(to, name));
+        }
+    }
+
+    private BuildResult Dotnet(string workingDirectory, bool privatePackages, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -83,7 +104,7 @@ public sealed class PackedExample : IDisposable
         // The test host may run under `dotnet test`, whose MSBuild settings must not steer these independent builds.
         foreach (var variable in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly", "MSBUILDNOINPROCNODE" })
             start.Environment.Remove(variable);
-        start.Environment["NUGET_PACKAGES"] = Packages;
+        if (privatePackages) start.Environment["NUGET_PACKAGES"] = Packages;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
