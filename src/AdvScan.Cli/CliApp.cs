@@ -65,7 +65,7 @@ public static class CliApp
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
         {
             // A broken installation (a native library missing or unloadable) is not the user's input; say which library.
-            stderr.WriteLine($"error ADV4001: AdvScan's native runtime could not be loaded ({Innermost(e).Message.Split('\n')[0].Trim()}); reinstall the tool or package for this platform");
+            stderr.WriteLine($"error ADV4005: AdvScan's native runtime could not be loaded ({Innermost(e).Message.Split('\n')[0].Trim()}); reinstall the tool or package for this platform");
             return InstallationBroken;
         }
     }

@@ -113,13 +113,16 @@ internal static class Diagnostics
         report.Gates.Where(g => g.Status != GateStatus.Pass).Select(g =>
             $"{report.ConfigFile}({g.Gate.Line},1): {(g.Status == GateStatus.Fail ? "error" : "warning")} {g.Rule.Id}: {g.Message}");
 
-    /// <summary>ADV2001 for the config, ADV2002 for a model, ADV2003 for data or anything else the config points at.</summary>
+    /// <summary>
+    /// ADV2001 for the config, ADV2002 for a model, ADV2003 for data or anything else the config points at. A problem
+    /// in a referenced file may be located on the config line that names it; the code still says which file is bad.
+    /// </summary>
     public static string BadInput(InvalidInputException e, string configPath)
     {
         var file = e.File ?? configPath;
-        var full = Path.GetFullPath(file);
-        string code = full == Path.GetFullPath(configPath) ? "ADV2001"
-            : file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "ADV2002" : "ADV2003";
+        var subject = e.InnerException is InvalidInputException { File: { } inner } ? inner : file;
+        string code = Path.GetFullPath(subject) == Path.GetFullPath(configPath) ? "ADV2001"
+            : subject.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "ADV2002" : "ADV2003";
         var where = e.Line is { } line ? $"{file}({line},1)" : file;
         return $"{where}: error {code}: {e.Problem}";
     }

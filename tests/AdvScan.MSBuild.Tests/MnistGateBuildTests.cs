@@ -15,6 +15,20 @@ public sealed class MnistGateBuildTests(PackedExample workspace) : IClassFixture
     private const string ScanStarted = "AdvScan: scanning";
 
     [Fact]
+    public void The_package_carries_the_task_the_config_schema_and_the_CLI_with_this_platforms_native_runtimes()
+    {
+        using var package = System.IO.Compression.ZipFile.OpenRead(workspace.Package);
+        var entries = package.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("build/AdvScan.MSBuild.targets", entries);
+        Assert.Contains("tasks/netstandard2.0/AdvScan.MSBuild.dll", entries);
+        Assert.Contains("schema/advscan.schema.json", entries);
+        Assert.Contains("tools/cli/advscan.dll", entries);
+        // Without ONNX Runtime's and libtorch's native libraries the bundled CLI cannot score a single image.
+        Assert.Contains(entries, e => e.StartsWith("tools/cli/runtimes/", StringComparison.Ordinal) && Path.GetFileName(e).Contains("onnxruntime", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.StartsWith("tools/cli/runtimes/", StringComparison.Ordinal) && Path.GetFileName(e).StartsWith("libtorch", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_passing_config_builds_and_writes_sarif_under_obj_and_where_configured()
     {
         var project = workspace.CopyExample("passing");

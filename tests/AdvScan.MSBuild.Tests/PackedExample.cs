@@ -21,6 +21,9 @@ public sealed class PackedExample : IDisposable
     public string RepositoryRoot { get; }
     public string Root { get; }
     private string Feed => Path.Combine(Root, "feed");
+
+    /// <summary>The packed AdvScan.MSBuild .nupkg.</summary>
+    public string Package => Directory.GetFiles(Feed, "AdvScan.MSBuild.*.nupkg").Single();
     private string Packages => Path.Combine(Root, "packages");
 
     public PackedExample()
