@@ -76,7 +76,7 @@ public sealed class HtmlReporter : IReporter
             var c = attack.Config;
             h.Append("<figure class=\"curve\">\n");
             h.Append(Svg.RobustnessCurve(attack.Result.Curve, report.CleanAccuracy));
-            h.Append(C, $"<figcaption><b>{E(c.Id)}</b>: {E(c.Attack)}, {(c.Norm == Norm.L2 ? "L2" : "L-inf")}, {c.Steps} steps, {c.Restarts} restart(s)");
+            h.Append(C, $"<figcaption><b>{E(c.Id)}</b>: {E(c.Attack)}, {E(AttackParameters.Describe(c))}");
             if (attack.TransferRate is { } t) h.Append(C, $", transfer rate {Percent(t)}");
             h.Append("</figcaption>\n<table>\n<tr><th>eps</th><th>Robust accuracy</th><th>95% CI</th><th>Attack success</th><th>Mean / median norm</th><th>Runtime disagreements</th></tr>\n");
             foreach (var p in attack.Result.Curve)

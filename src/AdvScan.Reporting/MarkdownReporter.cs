@@ -45,7 +45,7 @@ public sealed class MarkdownReporter : IReporter
         foreach (var attack in report.Attacks)
         {
             var c = attack.Config;
-            m.Append(C, $"### {Cell(c.Id)}: {Cell(c.Attack)}, {(c.Norm == Norm.L2 ? "L2" : "L-inf")}, {c.Steps} steps, {c.Restarts} restart(s)\n\n");
+            m.Append(C, $"### {Cell(c.Id)}: {Cell(c.Attack)}, {Cell(AttackParameters.Describe(c))}\n\n");
             m.Append("| eps | Robust accuracy | 95% CI | Attack success | Mean norm | Median norm | Runtime disagreements |\n|---:|---:|---:|---:|---:|---:|---:|\n");
             foreach (var p in attack.Result.Curve)
             {

@@ -201,12 +201,9 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         if (attack is not null)
         {
             var a = attack.Config;
-            text.Append(c, $" Attack {a.Attack} ('{a.Id}'): {(a.Norm == Norm.L2 ? "L2" : "L-inf")}");
-            if (gate.Gate.Epsilon is { } eps) text.Append(c, $", eps {eps}");
-            text.Append(c, $", {a.Steps} steps, step size {(a.StepSize is { } s ? s.ToString(c) : "default")}, {a.Restarts} restart(s)");
-            if (a.Attack == "square") text.Append(c, $", {a.Queries} queries");
-            if (a.TargetClass is { } t) text.Append(c, $", targeted at class {t}");
-            text.Append('.');
+            text.Append(c, $" Attack {a.Attack} ('{a.Id}')");
+            if (gate.Gate.Epsilon is { } eps) text.Append(c, $" at eps {eps}");
+            text.Append(c, $": {AttackParameters.Describe(a)}.");
         }
         return text.ToString();
     }

@@ -96,7 +96,7 @@ public class SarifReporterTests
         Assert.Contains($"{measured.Value:0.0000}", text);
         Assert.Contains($"95% CI {measured.Lower:0.0000}-{measured.Upper:0.0000}", text);
         Assert.Contains("0.7000", text);
-        Assert.Contains("Attack pgd ('pgd'): L-inf, eps 0.3, 40 steps", text);
+        Assert.Contains("Attack pgd ('pgd') at eps 0.3: L-inf, 40 steps", text);
     }
 
     [Fact]
