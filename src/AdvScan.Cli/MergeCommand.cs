@@ -1,5 +1,7 @@
 using AdvScan.Reporting;
+using AdvScan.Scanning;
 using AdvScan.Scanning.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AdvScan.Cli;
 
@@ -22,10 +24,11 @@ internal static class MergeCommand
             using var stream = File.OpenRead(path);
             return ScanReportJson.Read(stream, path);
         }).ToList();
+        using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(shards[0].ConfigFile));
         // The near-threshold margin lives in the config; re-read it when the config is still there.
-        var nearThreshold = File.Exists(shards[0].ConfigFile) ? ScanConfigReader.Load(shards[0].ConfigFile).NearThreshold : 0.02;
+        var attacks = services.GetRequiredService<Scanner>().AttackNames;
+        var nearThreshold = File.Exists(shards[0].ConfigFile) ? ScanConfigReader.Load(shards[0].ConfigFile, attacks).NearThreshold : 0.02;
         var report = ShardMerger.Merge(shards, nearThreshold);
-        using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(report.ConfigFile));
         stdout.WriteLine(ScanSummary.Describe(report));
         ReportOutputs.Write(services, report, outputs);
         foreach (var line in Diagnostics.Gates(report)) stdout.WriteLine(line);

@@ -28,9 +28,9 @@ internal static class ScanCommand
         ScanReport report;
         try
         {
-            config = ScanConfigReader.Load(configPath);
-            using var services = Services(sourceRoot ?? RepositoryRoot(config.ConfigFile));
+            using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
             var scanner = services.GetRequiredService<Scanner>();
+            config = ScanConfigReader.Load(configPath, scanner.AttackNames);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
             report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress));
             stdout.WriteLine(ScanSummary.Describe(report));

@@ -23,6 +23,10 @@ public readonly record struct ScanProgress(string Stage, int Done, int Total);
 /// </summary>
 public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumerable<IScoreBasedAttack> scoreAttacks, IDatasetSource datasets)
 {
+    /// <summary>Every attack name a config may use: the registered white-box and score-based attacks, and transfer.</summary>
+    public IReadOnlySet<string> AttackNames { get; } = new HashSet<string>(
+        evasionAttacks.Select(a => a.Name).Concat(scoreAttacks.Select(a => a.Name)).Append("transfer"), StringComparer.Ordinal);
+
     public static string ToolVersion { get; } =
         typeof(Scanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -44,7 +48,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
         var (clean, perClassClean) = CleanAccuracy(runtime, dataset, Batches(), dataset.ClassNames.Count);
 
-        var needsGraph = config.Attacks.Any(a => a.Attack != "square" && a.Attack != "transfer");
+        var needsGraph = config.Attacks.Any(a => evasionAttacks.Any(e => e.Name == a.Attack));
         using var graph = needsGraph ? Located(config.ConfigFile, config.ModelLine, () => OnnxGraph.Import(model, new ImportOptions(device))) : null;
         var evaluation = new RobustnessEvaluation(runtime, dataset.Mapping);
         var attackReports = new List<AttackReport>();
@@ -75,25 +79,20 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         RobustnessEvaluation evaluation, OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int> progress,
         Action<ExampleOutcome> observe, CancellationToken cancellationToken)
     {
-        switch (attack.Attack)
+        if (scoreAttacks.FirstOrDefault(a => a.Name == attack.Attack) is { } blackBox)
         {
-            case "square":
-            {
-                var square = scoreAttacks.FirstOrDefault(a => a.Name == "square") ?? throw new InvalidInputException(null, "the square attack is not registered");
-                var oracle = new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost);
-                return evaluation.Run(attack.Id, RobustnessEvaluation.BlackBox(square, oracle), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
-            }
-            case "transfer":
-            {
-                var surrogate = OnnxModel.Load(attack.Surrogate!);
-                CheckSameInput(model, surrogate);
-                using var surrogateGraph = OnnxGraph.Import(surrogate, new ImportOptions(device));
-                var pgd = Find("pgd");
-                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken, observe);
-            }
-            default:
-                return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
+            var oracle = new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost);
+            return evaluation.Run(attack.Id, RobustnessEvaluation.BlackBox(blackBox, oracle), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
         }
+        if (attack.Attack == "transfer")
+        {
+            var surrogate = OnnxModel.Load(attack.Surrogate!);
+            CheckSameInput(model, surrogate);
+            using var surrogateGraph = OnnxGraph.Import(surrogate, new ImportOptions(device));
+            var pgd = Find("pgd");
+            return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken, observe);
+        }
+        return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
     }
 
     private IEvasionAttack Find(string name) =>

@@ -18,7 +18,9 @@ public static class ScanConfigReader
     private static readonly string[] AttackKeys = ["id", "attack", "norm", "eps", "steps", "stepSize", "restarts", "randomStart", "targetClass", "queries", "surrogate"];
     private static readonly string[] GateKeys = ["id", "metric", "attack", "eps", "min", "max", "bound"];
 
-    public static ScanConfig Load(string path)
+    /// <param name="attacks">Attack names the config may use (<see cref="Scanner.AttackNames"/>, which includes attacks
+    /// registered by plug-ins); the built-in <see cref="KnownAttacks"/> when null.</param>
+    public static ScanConfig Load(string path, IReadOnlySet<string>? attacks = null)
     {
         string text;
         try
@@ -30,11 +32,12 @@ public static class ScanConfigReader
         {
             throw new InvalidInputException(path, $"cannot be read: {e.Message}", inner: e);
         }
-        return Parse(text, Path.GetFullPath(path));
+        return Parse(text, Path.GetFullPath(path), attacks);
     }
 
-    public static ScanConfig Parse(string json, string configFile)
+    public static ScanConfig Parse(string json, string configFile, IReadOnlySet<string>? attacks = null)
     {
+        attacks ??= KnownAttacks;
         JObject root;
         try
         {
@@ -77,13 +80,13 @@ public static class ScanConfigReader
         int batchSize = root["batchSize"] is { } bs ? reader.Int(bs, "batchSize", min: 1) : 64;
         double near = root["nearThreshold"] is { } nt ? reader.Fraction(nt, "nearThreshold") : 0.02;
 
-        var attacks = new List<AttackConfig>();
+        var configured = new List<AttackConfig>();
         if (root["attacks"] is { } attacksToken)
         {
             if (attacksToken is not JArray array) throw reader.Fail(attacksToken, "'attacks' must be an array");
-            foreach (var item in array) attacks.Add(ReadAttack(reader, item, folder));
+            foreach (var item in array) configured.Add(ReadAttack(reader, item, folder, attacks));
         }
-        foreach (var duplicate in attacks.GroupBy(a => a.Id).Where(g => g.Count() > 1))
+        foreach (var duplicate in configured.GroupBy(a => a.Id).Where(g => g.Count() > 1))
             throw new InvalidInputException(configFile, $"two attacks have the id '{duplicate.Key}'; give each an \"id\"", duplicate.Last().Line);
 
         var gates = new List<GateConfig>();
@@ -91,9 +94,9 @@ public static class ScanConfigReader
         {
             if (gatesToken is not JArray array) throw reader.Fail(gatesToken, "'gates' must be an array");
             int index = 0;
-            foreach (var item in array) gates.Add(ReadGate(reader, item, attacks, index++));
+            foreach (var item in array) gates.Add(ReadGate(reader, item, configured, index++));
         }
-        return new ScanConfig(configFile, model, LineOf(modelToken), data, spec, sampleSize, seed, device, batchSize, attacks, gates, near);
+        return new ScanConfig(configFile, model, LineOf(modelToken), data, spec, sampleSize, seed, device, batchSize, configured, gates, near);
     }
 
     private static DataConfig ReadData(Reader reader, JObject o, string folder)
@@ -124,14 +127,14 @@ public static class ScanConfigReader
             Choice("resize", ["none", "stretch"]), LineOf(o));
     }
 
-    private static AttackConfig ReadAttack(Reader reader, JToken item, string folder)
+    private static AttackConfig ReadAttack(Reader reader, JToken item, string folder, IReadOnlySet<string> known)
     {
         if (item is not JObject o) throw reader.Fail(item, "each attack must be an object { \"attack\": \"pgd\", \"eps\": [...] }");
         reader.RejectUnknown(o, AttackKeys, "attack");
         var nameToken = reader.Required(o, "attack");
         var name = reader.String(nameToken, "attack");
-        if (!KnownAttacks.Contains(name))
-            throw reader.Fail(nameToken, $"unknown attack '{name}'; expected one of {string.Join(", ", KnownAttacks.Order(StringComparer.Ordinal))}");
+        if (!known.Contains(name))
+            throw reader.Fail(nameToken, $"unknown attack '{name}'; expected one of {string.Join(", ", known.Order(StringComparer.Ordinal))}");
         var norm = Norm.LInf;
         if (o["norm"] is { } normToken)
         {
