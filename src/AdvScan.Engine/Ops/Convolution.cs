@@ -34,6 +34,17 @@ internal static class Convolution
                 if (strides[d] > 1) x = x.slice(2 + d, 0, x.shape[2 + d], strides[d]);
             strides = Spatial.Repeat(1, spatial);
         }
+        // oneDNN 3.7 (libtorch 2.10's CPU convolutions) computes the input gradient in a channel-blocked layout whose
+        // padding channels it leaves uninitialised; when the output channels are not a multiple of the block (16 for
+        // AVX-512, 8 for AVX2), whatever was in that memory (NaN included) leaks into the gradient. Zero output channels
+        // up to a multiple of 16, sliced off again, keep the padding out of it: their gradient is an explicit zero.
+        long outChannels = w.shape[0];
+        long missing = groups == 1 && x.device.type == DeviceType.CPU && x.requires_grad ? (16 - outChannels % 16) % 16 : 0;
+        if (missing > 0)
+        {
+            w = torch.cat([w, w.new_zeros([missing, .. w.shape[1..]])], 0);
+            if (b is not null) b = torch.cat([b, b.new_zeros(missing)], 0);
+        }
         Tensor y = spatial switch
         {
             1 => Spatial.Drop1d(F.conv2d(Spatial.Lift1d(x), w.unsqueeze(2), b,
@@ -41,7 +52,7 @@ internal static class Convolution
             2 => F.conv2d(x, w, b, strides, symmetric, dilations, groups),
             _ => F.conv3d(x, w, b, strides, symmetric, dilations, groups),
         };
-        return [y];
+        return [missing > 0 ? y.narrow(1, 0, outChannels) : y];
     }
 
     [OnnxOp("BatchNormalization")]
@@ -64,12 +75,18 @@ internal static class Convolution
     {
         var a = c.Input(0);
         var b = c.Input(1);
+        bool transB = c.Int("transB", 0) != 0;
         if (c.Int("transA", 0) != 0) a = a.t();
-        if (c.Int("transB", 0) != 0) b = b.t();
         double alpha = c.Float("alpha", 1f), beta = c.Float("beta", 1f);
+        var bias = c.Optional(2);
+        // The fully connected layer exporters emit (transB=1, a bias per output): one fused addmm, whose backward is
+        // cheaper than a separate matmul and add (measured in bench/: it is most of the imported graph's overhead).
+        if (transB) b = b.t();
+        if (alpha == 1 && beta == 1 && bias is not null && a.dim() == 2 && bias.dim() == 1 && bias.shape[0] == b.shape[1])
+            return [torch.addmm(bias, a, b, 1, 1)];
         var y = a.matmul(b);
         if (alpha != 1) y = y * alpha;
-        if (c.Optional(2) is { } bias) y = y + (beta == 1 ? bias : bias * beta);
+        if (bias is not null) y = y + (beta == 1 ? bias : bias * beta);
         return [y];
     }
 

@@ -1,0 +1,58 @@
+using AdvScan.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdvScan.Engine.Tests.Gradients;
+
+/// <summary>
+/// libtorch's oneDNN convolution computes input gradients in a 16-channel-blocked layout and leaves the padding channels
+/// uninitialised when a layer's output channels are not a multiple of the block; freed memory full of NaN then leaks
+/// into the gradient (seen as a flaky model check). The engine's convolutions must give the exact gradient whatever
+/// the heap held before.
+/// </summary>
+public class UnblockedChannelConvTests
+{
+    /// <summary>Leaves NaN in freed blocks of the sizes a small convolution's buffers take, so stale memory is NaN.</summary>
+    private static void PoisonHeap()
+    {
+        foreach (var n in new long[] { 64, 256, 1024, 1152, 1600, 4096, 9000, 16384, 30000 })
+        {
+            using var poison = torch.full(n, float.NaN);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(3, 6)]
+    [InlineData(4, 8)]
+    [InlineData(8, 12)]
+    public void Conv_input_gradient_stays_exact_over_a_heap_full_of_NaN(int inChannels, int outChannels)
+    {
+        var weights = TestModels.RandomFloats(new Random(inChannels * 31 + outChannels), outChannels * inChannels * 9, 0.3);
+        var b = new OnnxGraphBuilder("unblocked-conv");
+        var x = b.Input("x", OnnxDataType.Float, "batch", inChannels, 12, 12);
+        var y = b.Node("Conv", [x, b.Initializer("w", [outChannels, inChannels, 3, 3], weights)],
+            new Dictionary<string, object> { ["kernel_shape"] = new long[] { 3, 3 }, ["pads"] = new long[] { 1, 1, 1, 1 } });
+        b.Output(y, OnnxDataType.Float, "batch", outChannels, 12, 12);
+        using var graph = OnnxGraph.Load(TestModels.WriteTemp(b, "unblocked-conv.onnx"));
+
+        using var scope = torch.NewDisposeScope();
+        var pixels = torch.rand([2, inChannels, 12, 12], generator: torch.Generator.Default.manual_seed(5));
+        // The exact gradient of sum(conv(x)), computed in float64, where oneDNN's float32 kernels play no part.
+        var input64 = pixels.to_type(ScalarType.Float64).requires_grad_(true);
+        var w64 = torch.tensor(weights, [outChannels, inChannels, 3, 3]).to_type(ScalarType.Float64);
+        nn.functional.conv2d(input64, w64, padding: [1, 1]).sum().backward();
+        var expected = input64.grad!.to_type(ScalarType.Float32);
+
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            using var step = torch.NewDisposeScope();
+            PoisonHeap();
+            var input = pixels.clone().requires_grad_(true);
+            graph.forward(input).sum().backward();
+            var grad = input.grad!;
+            Assert.True(grad.isfinite().all().item<bool>(), $"attempt {attempt}: the input gradient has non-finite values");
+            Assert.True(grad.allclose(expected, rtol: 1e-4, atol: 1e-5), $"attempt {attempt}: max difference {(grad - expected).abs().max().item<float>()}");
+        }
+    }
+}
