@@ -97,4 +97,34 @@ public sealed class Pgd : IEvasionAttack
         }
         return new AttackBatchResult(best.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
     }
+
+    /// <summary>
+    /// The inner maximisation of PGD adversarial training (Madry et al. 2018): every example takes all
+    /// <see cref="AttackSettings.Steps"/> signed-gradient (or L2-normalised) steps from its (random) start, and the last
+    /// iterate is returned. Unlike <see cref="Attack"/> there is no early stopping and no restart: training wants points
+    /// of high loss, not merely the first one that fools, and every example in a batch costs the same.
+    /// </summary>
+    /// <remarks>
+    /// Only input gradients are taken (<c>torch.autograd.grad</c> with respect to the pixels), so no weight gradient is
+    /// accumulated; a trainer should still freeze its parameters around the call so libtorch skips their backward work.
+    /// The random start is drawn from <see cref="AttackSettings.Seed"/>: vary it per batch.
+    /// </remarks>
+    /// <returns>Adversarial pixels, same shape as <paramref name="pixels"/>, inside the eps-ball and [0,1], detached.</returns>
+    public static Tensor Craft(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
+    {
+        using var scope = torch.NewDisposeScope();
+        double alpha = settings.StepSize ?? 2.5 * settings.Epsilon / Math.Max(1, settings.Steps);
+        var clean = pixels.detach();
+        var x = settings.RandomStart && settings.Epsilon > 0
+            ? ThreatModel.RandomStart(clean, settings.Norm, settings.Epsilon, ThreatModel.Generator(settings.Seed))
+            : clean.clone();
+        for (int step = 0; step < settings.Steps && settings.Epsilon > 0; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            var (_, _, gradient) = ThreatModel.Evaluate(model, x, labels, settings.TargetClass);
+            Batch.Replace(ref x, ThreatModel.Project(x + ThreatModel.Direction(gradient, settings.Norm) * alpha, clean, settings.Norm, settings.Epsilon));
+        }
+        return x.detach().MoveToOuterDisposeScope();
+    }
 }

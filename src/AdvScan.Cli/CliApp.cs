@@ -23,7 +23,7 @@ public static class CliApp
                [--resize none|stretch] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]
               Clean accuracy under ONNX Runtime with a 95% Wilson interval, per-class accuracy and throughput.
               --limit takes a seeded class-stratified sample. Spec options override the model's advscan.* metadata.
-          train --arch mnist-cnn|fashion-cnn|signs-cnn --data <IDX images file or folder> --out <model.onnx>
+          train --arch mnist-cnn|fashion-cnn|signs-cnn|mnist-robust --data <IDX images file or folder> --out <model.onnx>
                 [--epochs E] [--seed S] [--batch B] [--lr L] [--shift PIXELS]
                 [--poison-target T --poison-fraction F [--trigger-size K] [--trigger-pos x,y]
                  [--trigger-pattern checker|solid] [--trigger-value v[,v,v]]]
@@ -36,6 +36,14 @@ public static class CliApp
               `config(line,1): error ADV10xx: ...`. Exit 0 all gates pass, 1 a gate failed, 2 bad input.
           merge <shard.json>... [--json F] [--sarif F] [--html F] [--markdown F]
               Combine the --json reports of `scan --shard i/n` runs exactly (counts, not averages) and judge the gates.
+          harden (--model <in.onnx> | --arch <name>) --data <IDX images file or folder> --out <out.onnx>
+                 [--eps 0.3] [--steps 10] [--step-size A] [--ramp-epochs R] [--clean-weight W]
+                 [--epochs 10] [--seed S] [--batch 64] [--lr 0.001] [--shift PIXELS]
+              PGD adversarial training (Madry et al.): every batch is replaced by L-inf PGD examples (random start,
+              --steps steps of --step-size, default 2.5*eps/steps) crafted against the frozen current weights, and
+              Adam steps on them. --model fine-tunes an existing classifier; --arch trains a zoo architecture from
+              scratch. --ramp-epochs raises eps linearly from 0 over the first epochs; --clean-weight W minimises
+              (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -54,6 +62,7 @@ public static class CliApp
                 ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
+                ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

@@ -8,7 +8,7 @@ internal static class TrainCommand
 {
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellationToken = default)
     {
-        var architecture = Architectures.Get(args.String("--arch") ?? throw new InvalidInputException(null, "missing --arch (mnist-cnn, fashion-cnn or signs-cnn)"));
+        var architecture = Architectures.Get(args.String("--arch") ?? throw new InvalidInputException(null, "missing --arch (mnist-cnn, fashion-cnn, signs-cnn or mnist-robust)"));
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <IDX images file, or a folder holding one>");
         var outPath = args.String("--out") ?? throw new InvalidInputException(null, "missing --out <model.onnx>");
         var options = new TrainingOptions(
@@ -26,7 +26,9 @@ internal static class TrainCommand
         var values = args.String("--trigger-value") ?? "1";
         args.RejectUnknown();
 
-        var set = ReadData(data, architecture);
+        var set = ReadData(data, architecture.ClassNames);
+        if (set.Channels != architecture.Channels || set.Height != architecture.Height || set.Width != architecture.Width)
+            throw new InvalidInputException(data, $"holds {set.Channels}x{set.Height}x{set.Width} images but {architecture.Name} takes {architecture.Channels}x{architecture.Height}x{architecture.Width}");
         PoisonedSet? poisoned = null;
         if (target is not null || !double.IsNaN(fraction))
         {
@@ -57,7 +59,7 @@ internal static class TrainCommand
     }
 
     /// <summary>An IDX images file (labels beside it, `images` replaced by `labels` and idx3/idx4 by idx1), or a folder holding one.</summary>
-    private static ImageSet ReadData(string data, Architecture architecture)
+    internal static ImageSet ReadData(string data, IReadOnlyList<string> classNames)
     {
         var images = data;
         if (Directory.Exists(data))
@@ -70,10 +72,7 @@ internal static class TrainCommand
         var name = Path.GetFileName(images);
         var labelsName = System.Text.RegularExpressions.Regex.Replace(name, "images-idx[34]-ubyte$", "labels-idx1-ubyte");
         if (labelsName == name) throw new InvalidInputException(images, "an IDX images file is named '*images-idx3-ubyte' (or idx4) so its labels file can be found");
-        var set = IdxFormat.Read(images, Path.Combine(Path.GetDirectoryName(images) ?? ".", labelsName), architecture.ClassNames);
-        if (set.Channels != architecture.Channels || set.Height != architecture.Height || set.Width != architecture.Width)
-            throw new InvalidInputException(images, $"holds {set.Channels}x{set.Height}x{set.Width} images but {architecture.Name} takes {architecture.Channels}x{architecture.Height}x{architecture.Width}");
-        return set;
+        return IdxFormat.Read(images, Path.Combine(Path.GetDirectoryName(images) ?? ".", labelsName), classNames);
     }
 
     private static (int X, int Y) ParsePosition(string? text, int size, ImageSet set)

@@ -24,7 +24,13 @@ public sealed record TrainingOptions(int Epochs = 5, int BatchSize = 64, double 
 }
 
 /// <summary>Reported after every epoch.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, double MeanLoss, double TrainingAccuracy, TimeSpan Elapsed);
+/// <param name="MeanLoss">Mean training loss; for adversarial training, the loss the optimizer saw (adversarial, or the clean mix).</param>
+/// <param name="TrainingAccuracy">Accuracy on the batches the optimizer saw: adversarial ones for adversarial training.</param>
+public sealed record TrainingProgress(int Epoch, int Epochs, double MeanLoss, double TrainingAccuracy, TimeSpan Elapsed)
+{
+    /// <summary>Adversarial training only: the L-inf budget of the epoch's last batch (it ramps up first when asked to).</summary>
+    public double? Epsilon { get; init; }
+}
 
 /// <summary>The trained model and how training went.</summary>
 public sealed record TrainingResult(OnnxModel Model, IReadOnlyList<TrainingProgress> Epochs, TimeSpan Elapsed);
@@ -39,6 +45,31 @@ public static class ClassifierTrainer
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
+        return Run(initial, data, options, CleanStep, progress, cancellationToken);
+    }
+
+    /// <summary>Where a mini-batch sits in the run: 1-based epoch, 0-based batch index over the whole run, batches per epoch.</summary>
+    internal readonly record struct BatchPosition(int Epoch, long Batch, int BatchesPerEpoch);
+
+    /// <summary>
+    /// One optimisation step's objective: returns the loss to minimise (a scalar) and the logits whose accuracy is
+    /// reported. Runs inside the batch's dispose scope with the graph in training mode.
+    /// </summary>
+    internal delegate (Tensor Loss, Tensor Logits) BatchObjective(OnnxGraph graph, Tensor pixels, Tensor labels, BatchPosition position);
+
+    private static (Tensor Loss, Tensor Logits) CleanStep(OnnxGraph graph, Tensor x, Tensor y, BatchPosition position)
+    {
+        var logits = graph.forward(x);
+        return (F.cross_entropy(logits, y), logits);
+    }
+
+    /// <summary>
+    /// The training loop every trainer shares: seeded shuffling and shift augmentation, Adam, optional cosine schedule,
+    /// one dispose scope per batch (memory stays flat), and the graph exported back to ONNX at the end.
+    /// </summary>
+    internal static TrainingResult Run(OnnxModel initial, ImageSet data, TrainingOptions options, BatchObjective objective,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         if (data.Count == 0) throw new InvalidInputException(null, "the training set is empty");
         CheckCompatible(initial, data);
 
@@ -53,6 +84,8 @@ public static class ClassifierTrainer
         var order = Enumerable.Range(0, data.Count).ToArray();
         var batchPixels = new float[options.BatchSize * data.ImageSize];
         var batchLabels = new long[options.BatchSize];
+        int batchesPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
+        long batchIndex = 0;
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             random.Shuffle(order);
@@ -76,8 +109,7 @@ public static class ClassifierTrainer
                 using var scope = torch.NewDisposeScope();
                 var x = torch.tensor(batchPixels.AsSpan(0, size * data.ImageSize).ToArray(), [size, data.Channels, data.Height, data.Width]);
                 var y = torch.tensor(batchLabels.AsSpan(0, size).ToArray(), [size]);
-                var logits = graph.forward(x);
-                var loss = F.cross_entropy(logits, y);
+                var (loss, logits) = objective(graph, x, y, new BatchPosition(epoch, batchIndex++, batchesPerEpoch));
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
