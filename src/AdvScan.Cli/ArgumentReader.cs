@@ -57,6 +57,12 @@ internal sealed class ArgumentReader
         return v;
     }
 
+    /// <summary>An integer option that has no default: null when absent.</summary>
+    public int? OptionalInt(string name, int min = int.MinValue) => String(name) is null ? null : Int(name, 0, min);
+
+    /// <summary>A number option that has no default: null when absent.</summary>
+    public double? OptionalDouble(string name) => String(name) is null ? null : Double(name, 0);
+
     public double Double(string name, double fallback)
     {
         var text = String(name);

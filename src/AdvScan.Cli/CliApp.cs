@@ -11,7 +11,7 @@ public static class CliApp
     public const int BadInput = 2;
     public const int InstallationBroken = 3;
 
-    private const string Usage = """
+    private static readonly string Usage = ("""
         usage: advscan <command> [arguments]
 
         commands:
@@ -20,7 +20,7 @@ public static class CliApp
               and check that input gradients flow. Exit 0 when parity holds, 1 when it does not, 2 on bad input.
           eval --model <model.onnx> --data <folder|manifest.csv|data.npz|x.npy|images-idx3-ubyte> [--labels <y.npy|labels-idx1-ubyte>]
                [--limit N] [--seed S] [--batch B] [--json out.json] [--classes a,b,...] [--skip-invalid]
-               [--resize none|stretch] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]
+               {SPEC}
               Clean accuracy under ONNX Runtime with a 95% Wilson interval, per-class accuracy and throughput.
               --limit takes a seeded class-stratified sample. Spec options override the model's advscan.* metadata.
           train --arch mnist-cnn|fashion-cnn|signs-cnn|mnist-robust --data <IDX images file or folder> --out <model.onnx>
@@ -44,7 +44,7 @@ public static class CliApp
               Adam steps on them. --model fine-tunes an existing classifier; --arch trains a zoo architecture from
               scratch. --ramp-epochs raises eps linearly from 0 over the first epochs; --clean-weight W minimises
               (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
-        """;
+        """ + "\n" + AttackCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -63,6 +63,7 @@ public static class CliApp
                 ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+                ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

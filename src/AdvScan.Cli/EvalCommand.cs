@@ -1,5 +1,4 @@
 using System.Globalization;
-using AdvScan.Data;
 using AdvScan.Scanning;
 
 namespace AdvScan.Cli;
@@ -12,13 +11,7 @@ internal static class EvalCommand
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
         var limitText = args.String("--limit");
         var options = new EvaluationOptions(
-            Spec: new InputSpecOverrides(
-                Resize: Choice(args, "--resize", ModelConventions.ParseResize, "none|stretch"),
-                ChannelOrder: Choice(args, "--channel-order", ModelConventions.ParseChannelOrder, "rgb|bgr"),
-                Layout: Choice(args, "--layout", ModelConventions.ParseLayout, "nchw|nhwc"),
-                Scale: Choice(args, "--scale", ModelConventions.ParseScale, "1|255"),
-                Mean: Floats(args, "--mean"),
-                Std: Floats(args, "--std")),
+            Spec: SpecOptions.Read(args),
             Limit: limitText is null ? null : args.Int("--limit", 0, min: 1),
             Seed: args.Int("--seed", 0),
             BatchSize: args.Int("--batch", 64, min: 1),
@@ -42,31 +35,7 @@ internal static class EvalCommand
         foreach (var k in report.PerClass.Where(k => k.Count > 0))
             output.WriteLine(string.Create(c, $"  class {k.Label}{(k.Name is null ? "" : $" ({k.Name})")}: {k.Accuracy:P2} ({k.Correct}/{k.Count})"));
         output.WriteLine(string.Create(c, $"throughput: {report.ImagesPerSecond:F1} images/s"));
-        if (jsonPath is not null)
-        {
-            try
-            {
-                File.WriteAllText(jsonPath, EvaluationJson.Write(report));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InvalidInputException(jsonPath, $"cannot be written: {e.Message}", inner: e);
-            }
-        }
+        if (jsonPath is not null) OutputFiles.Write(jsonPath, EvaluationJson.Write(report));
         return CliApp.Success;
-    }
-
-    private static T? Choice<T>(ArgumentReader args, string name, Func<string, T?> parse, string allowed) where T : struct
-    {
-        var text = args.String(name);
-        if (text is null) return null;
-        return parse(text.Trim()) ?? throw new InvalidInputException(null, $"option {name} expects {allowed}, got '{text}'");
-    }
-
-    private static IReadOnlyList<float>? Floats(ArgumentReader args, string name)
-    {
-        var text = args.String(name);
-        if (text is null) return null;
-        return ModelConventions.ParseFloats(text) ?? throw new InvalidInputException(null, $"option {name} expects comma-separated numbers, got '{text}'");
     }
 }

@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace AdvScan.Reporting;
 
 /// <summary>Turns [0,1] CHW pixels (grayscale or RGB) into PNG bytes for data: URIs.</summary>
-internal static class ImageEncoding
+public static class ImageEncoding
 {
     /// <summary>Height, width and channels of an example: the last two dimensions are H and W, the rest is channels.</summary>
     public static (int Height, int Width, int Channels) Geometry(ExampleImage image)

@@ -57,7 +57,8 @@ public static class EvaluationJson
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteSpec(Utf8JsonWriter json, InputSpec spec)
+    /// <summary>Writes <paramref name="spec"/> as the "input_spec" object (shared by every JSON the CLI writes).</summary>
+    public static void WriteSpec(Utf8JsonWriter json, InputSpec spec)
     {
         json.WriteStartObject("input_spec");
         json.WriteNumber("channels", spec.Channels);

@@ -18,6 +18,10 @@ public sealed record PixelMapping(Func<Tensor, Tensor> ToModelInput, Func<float[
 /// <summary>One point of a robustness curve: everything measured at one budget.</summary>
 /// <param name="RuntimeDisagreements">Attacked examples where the crafting model's verdict differs from ONNX Runtime's (white-box only).</param>
 /// <param name="Transfer">Transfer attacks: of the examples that fooled the surrogate, the share that also fool the target.</param>
+/// <param name="MedianQueries">
+/// Score-based attacks: the median number of queries spent on an example this budget's run broke (examples broken at a
+/// smaller budget are not attacked again); null for attacks that do not count queries per example, or when none broke.
+/// </param>
 public sealed record RobustnessPoint(
     double Epsilon,
     Proportion CleanAccuracy,
@@ -27,7 +31,8 @@ public sealed record RobustnessPoint(
     double MedianPerturbation,
     int RuntimeDisagreements,
     int Attacked,
-    Proportion? Transfer = null)
+    Proportion? Transfer = null,
+    double? MedianQueries = null)
 {
     public Proportion DisagreementRate => Proportion.Of(RuntimeDisagreements, Attacked);
 }
@@ -37,14 +42,17 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
 
 /// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
 /// <param name="CraftFooled">Whether each fooled the model it was crafted on (null when crafted on the deployed model itself).</param>
-public sealed record CraftedBatch(float[] Adversarial, bool[]? CraftFooled, long GradientEvaluations, long Queries, float[]? MinimalL2 = null);
+/// <param name="QueriesPerExample">Score-based attacks: queries spent on each row.</param>
+public sealed record CraftedBatch(float[] Adversarial, bool[]? CraftFooled, long GradientEvaluations, long Queries, float[]? MinimalL2 = null,
+    int[]? QueriesPerExample = null);
 
 /// <summary>
 /// How one example fared at the largest budget, for per-class figures and the report's image gallery. Verdicts and
 /// confidences are ONNX Runtime's; <see cref="Adversarial"/> is the example that broke it (null when it stayed robust).
 /// </summary>
+/// <param name="Position">The example's 0-based position in the sequence of batches evaluated (its place in the sample).</param>
 public sealed record ExampleOutcome(int Label, float[] Clean, long[] ImageShape, int CleanPrediction, float CleanConfidence,
-    bool Robust, float[]? Adversarial, int AdversarialPrediction, float AdversarialConfidence);
+    bool Robust, float[]? Adversarial, int AdversarialPrediction, float AdversarialConfidence, int Position = -1);
 
 /// <summary>Crafts adversarial examples for host pixels ([N,C,H,W] in [0,1]) at one budget.</summary>
 public delegate CraftedBatch Craft(float[] pixels, long[] shape, int[] labels, AttackSettings settings, CancellationToken cancellationToken);
@@ -82,7 +90,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             if (!attack.Norms.Contains(settings.Norm))
                 throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
             var result = attack.Attack(oracle, pixels, shape, labels, settings, cancellationToken);
-            return new CraftedBatch(result.Adversarial, null, 0, result.QueriesUsed.Sum(q => (long)q));
+            return new CraftedBatch(result.Adversarial, null, 0, result.QueriesUsed.Sum(q => (long)q), QueriesPerExample: result.QueriesUsed);
         };
 
     public RobustnessResult Run(IEvasionAttack attack, OnnxGraph graph, AttackSettings settings, IReadOnlyList<double> epsilons,
@@ -105,6 +113,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         long queries = 0;
         var norms = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         var minimal = new List<double>();
+        var queriesToBreak = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
+        bool countsQueries = false;
         long gradients = 0;
         int batchIndex = 0;
 
@@ -134,6 +144,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                     queries += crafted.Queries;
                     var (verdict, confidence) = Predict(crafted.Adversarial, shape);
                     if (crafted.MinimalL2 is { } m && b == n - 1) minimal.AddRange(m.Where(float.IsFinite).Select(v => (double)v));
+                    countsQueries |= crafted.QueriesPerExample is not null;
                     var survivors = new List<int>();
                     for (int k = 0; k < rows.Length; k++)
                     {
@@ -150,6 +161,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                         else
                         {
                             perturbation[i] = Norm(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                            if (crafted.QueriesPerExample is { } q) queriesToBreak[b].Add(q[k]);
                             if (observe is not null) broke[i] = (crafted.Adversarial.AsSpan(k * size, size).ToArray(), verdict[k], confidence[k]);
                         }
                     }
@@ -168,7 +180,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                     if (clean[i] != batch.Labels[i]) continue;
                     var outcome = broke[i];
                     observe(new ExampleOutcome(batch.Labels[i], batch.Pixels.AsSpan(i * size, size).ToArray(), imageShape, clean[i], cleanConfidence[i],
-                        outcome is null, outcome?.Pixels, outcome?.Prediction ?? clean[i], outcome?.Confidence ?? cleanConfidence[i]));
+                        outcome is null, outcome?.Pixels, outcome?.Prediction ?? clean[i], outcome?.Confidence ?? cleanConfidence[i], total - count + i));
                 }
             }
             batchIndex++;
@@ -178,7 +190,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         var curve = budgets.Select((eps, b) => new RobustnessPoint(eps,
             Proportion.Of(correct, total), Proportion.Of(robust[b], total), Proportion.Of(fooledCount[b], correct),
             norms[b].Count == 0 ? 0 : norms[b].Average(), Median(norms[b]), disagreements[b], attacked[b],
-            transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null)).ToList();
+            transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null,
+            countsQueries && queriesToBreak[b].Count > 0 ? Median(queriesToBreak[b]) : null)).ToList();
         return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries);
     }
 

@@ -48,9 +48,8 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
         var (clean, perClassClean) = CleanAccuracy(runtime, dataset, Batches(), dataset.ClassNames.Count);
 
-        var needsGraph = config.Attacks.Any(a => evasionAttacks.Any(e => e.Name == a.Attack));
+        var needsGraph = config.Attacks.Any(a => NeedsGraph(a.Attack));
         using var graph = needsGraph ? Located(config.ConfigFile, config.ModelLine, () => OnnxGraph.Import(model, new ImportOptions(device))) : null;
-        var evaluation = new RobustnessEvaluation(runtime, dataset.Mapping);
         var attackReports = new List<AttackReport>();
         var outcomes = new List<OutcomeCollector>();
         foreach (var attack in config.Attacks)
@@ -61,7 +60,7 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
             var settings = attack.ToSettings(config.Seed);
             Located(config.ConfigFile, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
             var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
-            var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, evaluation, dataset, device, Batches(), stage, seen.Add, cancellationToken));
+            var result = Located(config.ConfigFile, attack.Line, () => RunAttack(attack, settings, model, graph, runtime, dataset, device, Batches(), stage, seen.Add, cancellationToken));
             attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value));
         }
 
@@ -75,10 +74,20 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
             dataset.ClassNames, clean, attackReports, gates, perClass, gallery);
     }
 
-    private RobustnessResult RunAttack(AttackConfig attack, AttackSettings settings, OnnxModel model, OnnxGraph? graph, ReferenceSession runtime,
-        RobustnessEvaluation evaluation, OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int> progress,
-        Action<ExampleOutcome> observe, CancellationToken cancellationToken)
+    /// <summary>Whether an attack crafts on the target's own differentiable graph (white-box) rather than through ONNX Runtime or a surrogate.</summary>
+    public bool NeedsGraph(string attack) => evasionAttacks.Any(e => e.Name == attack);
+
+    /// <summary>
+    /// Runs one attack over <paramref name="batches"/> of an opened dataset: score-based attacks query ONNX Runtime,
+    /// transfer attacks craft with PGD on the surrogate the attack names (which must take the same input), and every
+    /// other attack crafts on <paramref name="graph"/>, the target's imported graph (needed exactly when
+    /// <see cref="NeedsGraph"/> says so). Settings are validated by the caller.
+    /// </summary>
+    public RobustnessResult RunAttack(AttackConfig attack, AttackSettings settings, OnnxModel model, OnnxGraph? graph, ReferenceSession runtime,
+        OpenedDataset dataset, string device, IEnumerable<LabeledBatch> batches, IProgress<int>? progress = null,
+        Action<ExampleOutcome>? observe = null, CancellationToken cancellationToken = default)
     {
+        var evaluation = new RobustnessEvaluation(runtime, dataset.Mapping);
         if (scoreAttacks.FirstOrDefault(a => a.Name == attack.Attack) is { } blackBox)
         {
             var oracle = new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost);
@@ -86,14 +95,19 @@ public sealed class Scanner(IEnumerable<IEvasionAttack> evasionAttacks, IEnumera
         }
         if (attack.Attack == "transfer")
         {
-            var surrogate = OnnxModel.Load(attack.Surrogate!);
+            var surrogate = OnnxModel.Load(attack.Surrogate ?? throw new InvalidInputException(null, "a transfer attack needs a surrogate model"));
             CheckSameInput(model, surrogate);
             using var surrogateGraph = OnnxGraph.Import(surrogate, new ImportOptions(device));
             var pgd = Find("pgd");
             return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(pgd, surrogateGraph, dataset.Mapping), settings, attack.Epsilons, batches, true, progress, cancellationToken, observe);
         }
-        return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph!, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
+        if (graph is null) throw new ArgumentNullException(nameof(graph), $"the white-box attack '{attack.Attack}' needs the target's imported graph");
+        return evaluation.Run(attack.Id, RobustnessEvaluation.WhiteBox(Find(attack.Attack), graph, dataset.Mapping), settings, attack.Epsilons, batches, false, progress, cancellationToken, observe);
     }
+
+    /// <summary>The norms an attack supports, by name (transfer: those of PGD, which crafts on the surrogate).</summary>
+    public IReadOnlyList<Norm> NormsOf(string attack) =>
+        scoreAttacks.FirstOrDefault(a => a.Name == attack)?.Norms ?? (attack == "transfer" ? Find("pgd").Norms : Find(attack).Norms);
 
     private IEvasionAttack Find(string name) =>
         evasionAttacks.FirstOrDefault(a => a.Name == name) ?? throw new InvalidInputException(null, $"attack '{name}' is not registered");

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using AdvScan.Attacks;
+using AdvScan.Data;
+using AdvScan.Engine;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+using AdvScan.Scanning;
+using AdvScan.Scanning.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdvScan.Cli;
+
+/// <summary>
+/// `advscan attack`: runs one attack over a labelled dataset at one or more budgets and reports what ONNX Runtime
+/// predicts on the adversarial examples. The attack itself runs through <see cref="Scanner.RunAttack"/>, the same
+/// code a config-driven scan uses, so the two never disagree about what an attack measured.
+/// </summary>
+internal static class AttackCommand
+{
+    public const string Usage = """
+          attack --model <model.onnx> --data <data> [--labels <labels>] --attack fgsm|pgd|apgd|cw|square|transfer
+                 [--norm linf|l2] [--eps E[,E2...]] [--steps K] [--step-size A] [--restarts R] [--no-random-start]
+                 [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--limit N] [--seed S] [--batch B]
+                 [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid]
+                 {SPEC}
+              Attack the model and verify every adversarial example with ONNX Runtime: clean accuracy, and per budget
+              robust accuracy and attack success (95% Wilson intervals), mean/median perturbation norm and runtime
+              disagreements; transfer rate (transfer), median minimal L2 (cw), median queries (square).
+              Budgets are in [0,1] pixel space (L-inf eps in [0,1]; L2 eps >= 0); defaults: --norm linf (cw: l2),
+              --eps 0.3 (L2: 1.0), --steps 40, --queries 5000, --batch 64, --seed 0. fgsm, pgd, apgd and cw are
+              white-box (the model must import as a differentiable graph); square queries ONNX Runtime only;
+              transfer crafts with PGD on --surrogate (same input) and tests on the model. --limit takes a seeded
+              class-stratified sample. --save-examples writes clean/adversarial PNGs of broken examples and index.csv.
+        """;
+
+    public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        using var services = new ServiceCollection().AddAdvScanScanner().BuildServiceProvider();
+        var scanner = services.GetRequiredService<Scanner>();
+        var request = Read(args, scanner);
+        var clock = Stopwatch.StartNew();
+
+        var model = OnnxModel.Load(request.Model);
+        OnnxModel? surrogate = null;
+        if (request.Surrogate is not null)
+        {
+            surrogate = OnnxModel.Load(request.Surrogate);
+            Scanner.CheckSameInput(model, surrogate);
+        }
+        var spec = ModelConventions.InputSpecOf(model, request.Spec);
+        if (request.SaveExamples is not null && spec.Channels is not (1 or 3))
+            throw new InvalidInputException(null, $"--save-examples writes grayscale or RGB PNGs, but the model's images have {spec.Channels} channels");
+        using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid);
+        request.Settings.Validate(dataset.ClassNames.Count);
+        var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
+
+        using var runtime = ReferenceSession.Open(model);
+        using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
+        var attack = new AttackConfig(request.Attack, request.Attack, request.Settings.Norm, request.Epsilons, request.Settings.Steps,
+            request.Settings.StepSize, request.Settings.Restarts, request.Settings.RandomStart, request.Settings.TargetClass,
+            request.Settings.Queries, request.Surrogate, 0);
+        using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
+        var result = scanner.RunAttack(attack, request.Settings, model, graph, runtime, dataset, request.Device,
+            dataset.Read(indices, request.Batch, cancellationToken), observe: examples is null ? null : examples.Add, cancellationToken: cancellationToken);
+        examples?.Finish();
+        clock.Stop();
+
+        var run = new AttackRun(Path.GetFileName(request.Model), model.Sha256, Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Data)),
+            request.Labels is null ? null : Path.GetFileName(request.Labels), spec, dataset.Labels.Count, request.Limit, indices, request.Seed,
+            request.Batch, request.Device, request.Attack, request.Settings,
+            surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result);
+        PrintSummary(output, run, dataset.Description, examples, clock.Elapsed);
+        if (request.Json is not null) OutputFiles.Write(request.Json, AttackJson.Write(run));
+        return CliApp.Success;
+    }
+
+    /// <summary>Everything the command line asked for, checked before any file is opened.</summary>
+    private sealed record Request(string Model, string Data, string? Labels, string Attack, IReadOnlyList<double> Epsilons, AttackSettings Settings,
+        string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid);
+
+    private static Request Read(ArgumentReader args, Scanner scanner)
+    {
+        var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan attack --model m.onnx --data D --attack pgd)");
+        var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
+        var known = string.Join(", ", scanner.AttackNames.Order(StringComparer.Ordinal));
+        var name = args.String("--attack") ?? throw new InvalidInputException(null, $"missing --attack ({known})");
+        if (!scanner.AttackNames.Contains(name)) throw new InvalidInputException(null, $"unknown attack '{name}'; expected one of {known}");
+
+        var normText = args.String("--norm");
+        var norm = normText switch
+        {
+            null => name == "cw" ? Norm.L2 : Norm.LInf,
+            "linf" => Norm.LInf,
+            "l2" => Norm.L2,
+            _ => throw new InvalidInputException(null, $"option --norm expects linf or l2, got '{normText}'"),
+        };
+        var supported = scanner.NormsOf(name);
+        if (!supported.Contains(norm))
+            throw new InvalidInputException(null, $"the {name} attack does not support the {NormName(norm)} norm; use {string.Join(" or ", supported.Select(n => "--norm " + NormName(n)))}");
+
+        var epsilons = Epsilons(args.String("--eps"), norm);
+        var settings = new AttackSettings(
+            Norm: norm,
+            Epsilon: epsilons.Max(),
+            Steps: args.Int("--steps", 40, min: 1),
+            StepSize: args.OptionalDouble("--step-size"),
+            Restarts: args.Int("--restarts", 1, min: 1),
+            RandomStart: !args.Flag("--no-random-start"),
+            TargetClass: args.OptionalInt("--targeted"),
+            Queries: args.Int("--queries", 5000, min: 1),
+            Seed: args.Int("--seed", 0));
+        foreach (var eps in epsilons) (settings with { Epsilon = eps }).Validate();
+
+        var surrogate = args.String("--surrogate");
+        if (name == "transfer" && surrogate is null)
+            throw new InvalidInputException(null, "a transfer attack needs --surrogate <model.onnx>, a differentiable model with the same input to craft the examples on");
+        if (name != "transfer" && surrogate is not null)
+            throw new InvalidInputException(null, $"--surrogate only applies to --attack transfer, not {name}");
+
+        var device = (args.String("--device") ?? "cpu").Trim().ToLowerInvariant();
+        if (device != "cpu" && device != "cuda" && !device.StartsWith("cuda:", StringComparison.Ordinal))
+            throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
+        var request = new Request(model, data, args.String("--labels"), name, epsilons, settings, surrogate,
+            args.OptionalInt("--limit", min: 1), (int)settings.Seed, args.Int("--batch", 64, min: 1), device,
+            args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"));
+        args.RejectUnknown();
+        return request;
+    }
+
+    private static IReadOnlyList<double> Epsilons(string? text, Norm norm)
+    {
+        if (text is null) return [norm == Norm.LInf ? 0.3 : 1.0];
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var eps) || !double.IsFinite(eps))
+                throw new InvalidInputException(null, $"option --eps expects comma-separated numbers, got '{text}'");
+            values.Add(eps);
+        }
+        return values.Distinct().Order().ToList();
+    }
+
+    /// <summary>
+    /// Imports the target for a white-box attack. A model with operators the engine cannot differentiate can still be
+    /// attacked through ONNX Runtime, so the error says how.
+    /// </summary>
+    private static OnnxGraph ImportForWhiteBox(OnnxModel model, Request request)
+    {
+        try
+        {
+            return OnnxGraph.Import(model, new ImportOptions(request.Device));
+        }
+        catch (UnsupportedModelException e)
+        {
+            var ops = string.Join(", ", e.Unsupported.Select(u => $"{u.OpType} (node '{u.Node}')"));
+            throw new InvalidInputException(model.DisplayName,
+                $"uses operators AdvScan cannot differentiate: {ops}, so the white-box attack '{request.Attack}' cannot run on it; " +
+                "use a black-box attack instead: --attack square (queries ONNX Runtime only), or --attack transfer --surrogate <a differentiable model with the same input>",
+                inner: e);
+        }
+    }
+
+    public static string NormName(Norm norm) => norm == Norm.LInf ? "linf" : "l2";
+
+    private static void PrintSummary(TextWriter output, AttackRun run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = run.Settings;
+        var result = run.Result;
+        string norm = s.Norm == Norm.LInf ? "L-inf" : "L2";
+        output.WriteLine($"model:      {run.Model} (sha256 {run.ModelSha256})");
+        if (run.Surrogate is not null) output.WriteLine($"surrogate:  {run.Surrogate} (sha256 {run.SurrogateSha256})");
+        output.WriteLine($"data:       {dataDescription}");
+        output.WriteLine(run.Limit is null
+            ? $"sample:     all {run.Sample.Count} examples"
+            : $"sample:     {run.Sample.Count} of {run.DatasetSize} examples (class-stratified, seed {run.Seed})");
+        output.WriteLine($"attack:     {Describe(run)}");
+        output.WriteLine($"clean:      {Text(result.Curve[0].CleanAccuracy)}");
+        foreach (var p in result.Curve)
+        {
+            output.WriteLine(string.Create(c, $"eps {p.Epsilon}:"));
+            output.WriteLine($"  robust accuracy        {Text(p.RobustAccuracy)}");
+            output.WriteLine($"  attack success         {Text(p.AttackSuccess)}");
+            output.WriteLine(string.Create(c, $"  perturbation ({norm,-5})   mean {p.MeanPerturbation:F4}, median {p.MedianPerturbation:F4} over {p.AttackSuccess.Successes} broken example(s)"));
+            if (run.Attack == "transfer")
+                output.WriteLine(p.Transfer is { } t
+                    ? $"  transfer rate          {Text(t)} of the examples that fooled the surrogate"
+                    : "  transfer rate          n/a");
+            else if (run.Attack != "square")
+                output.WriteLine($"  runtime disagreements  {p.RuntimeDisagreements} of {p.Attacked} attacked (differentiable graph vs ONNX Runtime)");
+            if (run.Attack == "square")
+                output.WriteLine(p.MedianQueries is { } q
+                    ? string.Create(c, $"  median queries         {q:0.#} per broken example ({p.Attacked} attacked)")
+                    : $"  median queries         n/a ({p.Attacked} attacked)");
+        }
+        if (result.MedianMinimalL2 is { } minimal) output.WriteLine(string.Create(c, $"median minimal L2: {minimal:F4} (smallest fooling perturbation found, per example)"));
+        output.WriteLine(string.Create(c, $"cost:       {result.GradientEvaluations} gradient evaluations, {result.Queries} ONNX Runtime queries"));
+        if (examples is not null) output.WriteLine($"examples:   {examples.Written} broken example(s) written to {examples.Directory}");
+        output.WriteLine(string.Create(c, $"time:       {elapsed.TotalSeconds:F1} s"));
+    }
+
+    private static string Describe(AttackRun run)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = run.Settings;
+        var parts = new List<string> { run.Attack, s.Norm == Norm.LInf ? "L-inf" : "L2" };
+        switch (run.Attack)
+        {
+            case "pgd" or "transfer":
+                parts.Add($"{s.Steps} steps");
+                parts.Add(s.StepSize is { } a ? string.Create(c, $"step size {a}") : "step size 2.5 eps / steps");
+                parts.Add($"{s.Restarts} restart(s)");
+                parts.Add(s.RandomStart ? "random start" : "no random start");
+                break;
+            case "apgd":
+                parts.Add($"{s.Steps} iterations");
+                parts.Add($"{s.Restarts} restart(s)");
+                parts.Add(s.RandomStart ? "random start" : "no random start");
+                break;
+            case "cw":
+                parts.Add($"{s.Steps} Adam steps per binary-search step");
+                break;
+            case "square":
+                parts.Add($"{s.Queries} queries per example");
+                break;
+        }
+        parts.Add(s.TargetClass is { } t ? $"targeted at class {t}" : "untargeted");
+        parts.Add($"seed {s.Seed}, batch {run.BatchSize}, {run.Device}");
+        return string.Join(", ", parts);
+    }
+
+    private static string Text(Proportion p) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Value,7:P2} ({p.Successes}/{p.Trials}), 95% CI [{p.Lower:P2}, {p.Upper:P2}]");
+}

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AdvScan.Attacks;
+using AdvScan.Data;
+using AdvScan.Scanning;
+
+namespace AdvScan.Cli;
+
+/// <summary>What one `advscan attack` run was asked and found; file names only, never the folders they came from.</summary>
+internal sealed record AttackRun(
+    string Model,
+    string ModelSha256,
+    string Data,
+    string? Labels,
+    InputSpec Spec,
+    int DatasetSize,
+    int? Limit,
+    IReadOnlyList<int> Sample,
+    long Seed,
+    int BatchSize,
+    string Device,
+    string Attack,
+    AttackSettings Settings,
+    string? Surrogate,
+    string? SurrogateSha256,
+    RobustnessResult Result);
+
+/// <summary>
+/// The JSON form of an <see cref="AttackRun"/>: fixed key order, invariant number formatting, every key present in
+/// every run (null where it does not apply), and nothing that varies between runs of the same inputs (no timestamps,
+/// timings or absolute paths), so two runs give identical bytes.
+/// </summary>
+internal static class AttackJson
+{
+    public static string Write(AttackRun run)
+    {
+        var settings = run.Settings;
+        var result = run.Result;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("command", "attack");
+            json.WriteString("model", run.Model);
+            json.WriteString("sha256", run.ModelSha256);
+            json.WriteString("data", run.Data);
+            WriteStringOrNull(json, "labels", run.Labels);
+            EvaluationJson.WriteSpec(json, run.Spec);
+            json.WriteNumber("dataset_size", run.DatasetSize);
+            json.WriteStartObject("sample");
+            if (run.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
+            json.WriteNumber("size", run.Sample.Count);
+            json.WriteString("stratified_by", run.Limit is null ? "none (every example)" : "class");
+            json.WriteString("indices_sha256", IndicesHash(run.Sample));
+            json.WriteEndObject();
+            json.WriteNumber("seed", run.Seed);
+            json.WriteNumber("batch_size", run.BatchSize);
+            json.WriteString("device", run.Device);
+
+            json.WriteStartObject("attack");
+            json.WriteString("name", run.Attack);
+            json.WriteString("norm", AttackCommand.NormName(settings.Norm));
+            json.WriteStartArray("eps");
+            foreach (var p in result.Curve) json.WriteNumberValue(p.Epsilon);
+            json.WriteEndArray();
+            json.WriteNumber("steps", settings.Steps);
+            if (settings.StepSize is { } stepSize) json.WriteNumber("step_size", stepSize); else json.WriteNull("step_size");
+            json.WriteNumber("restarts", settings.Restarts);
+            json.WriteBoolean("random_start", settings.RandomStart);
+            if (settings.TargetClass is { } target) json.WriteNumber("target_class", target); else json.WriteNull("target_class");
+            json.WriteNumber("queries", settings.Queries);
+            if (run.Surrogate is null) json.WriteNull("surrogate");
+            else
+            {
+                json.WriteStartObject("surrogate");
+                json.WriteString("model", run.Surrogate);
+                WriteStringOrNull(json, "sha256", run.SurrogateSha256);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+
+            WriteProportion(json, "clean_accuracy", result.Curve[0].CleanAccuracy);
+            json.WriteStartArray("budgets");
+            foreach (var p in result.Curve)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("eps", p.Epsilon);
+                WriteProportion(json, "robust_accuracy", p.RobustAccuracy);
+                WriteProportion(json, "attack_success", p.AttackSuccess);
+                json.WriteStartObject("perturbation");
+                json.WriteString("norm", AttackCommand.NormName(settings.Norm));
+                json.WriteNumber("mean", p.MeanPerturbation);
+                json.WriteNumber("median", p.MedianPerturbation);
+                json.WriteEndObject();
+                json.WriteNumber("runtime_disagreements", p.RuntimeDisagreements);
+                json.WriteNumber("attacked", p.Attacked);
+                if (p.Transfer is { } transfer) WriteProportion(json, "transfer_rate", transfer); else json.WriteNull("transfer_rate");
+                if (p.MedianQueries is { } queries) json.WriteNumber("median_queries", queries); else json.WriteNull("median_queries");
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (result.MedianMinimalL2 is { } minimal) json.WriteNumber("median_minimal_l2", minimal); else json.WriteNull("median_minimal_l2");
+            json.WriteNumber("gradient_evaluations", result.GradientEvaluations);
+            json.WriteNumber("queries", result.Queries);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteProportion(Utf8JsonWriter json, string name, Proportion p)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("value", p.Value);
+        json.WriteNumber("successes", p.Successes);
+        json.WriteNumber("trials", p.Trials);
+        json.WriteNumber("lower", p.Lower);
+        json.WriteNumber("upper", p.Upper);
+        json.WriteEndObject();
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null) json.WriteNull(name); else json.WriteString(name, value);
+    }
+
+    /// <summary>SHA-256 of the sampled dataset indices (int32 little-endian, in order): which examples were attacked.</summary>
+    private static string IndicesHash(IReadOnlyList<int> indices)
+    {
+        var bytes = new byte[indices.Count * 4];
+        for (int i = 0; i < indices.Count; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), indices[i]);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+}
