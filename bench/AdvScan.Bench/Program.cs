@@ -114,10 +114,18 @@ public static class Program
                 Console.WriteLine(string.Create(inv, $"    RSS at batch {batch,3}: {process.WorkingSet64 / (1024.0 * 1024.0):F1} MiB"));
             }
         }
+        if (!args.Contains("--engine-only")) AttackBench.Run(RepositoryRoot(), reps, threads);
         return 0;
     }
 
-    private static (double[] A, double[] B) Alternate(int reps, Action a, Action b)
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "AdvScan.sln"))) return dir.FullName;
+        throw new InvalidOperationException("AdvScan.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    internal static (double[] A, double[] B) Alternate(int reps, Action a, Action b)
     {
         a(); b(); // warm-up: JIT, first-touch allocations, shape caches
         var ta = new double[reps];
@@ -144,7 +152,7 @@ public static class Program
         Console.WriteLine(string.Create(inv, $"    ratio {nameA} / {nameB} = {ma / mb:F3}  ({note})"));
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = values.OrderBy(v => v).ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

@@ -79,16 +79,28 @@ public sealed class Pgd : IEvasionAttack
                 using var stepScope = torch.NewDisposeScope();
                 var (loss, success, gradient) = ThreatModel.Evaluate(model, x, y, settings.TargetClass);
                 gradients += active.numel();
-                // Record this iterate where it fools, or beats the best loss so far.
-                var improve = success.logical_or(loss > bestLoss.index_select(0, active)).logical_and(fooled.index_select(0, active).logical_not());
-                var rows = active.masked_select(improve);
+                // An example's first fooling iterate is its result. Without early stopping, fooled examples keep
+                // stepping, and a later iterate of theirs must not replace it.
+                var newlyFooled = EarlyStopping ? success : success.logical_and(fooled.index_select(0, active).logical_not());
+                var rows = active.masked_select(newlyFooled);
                 if (rows.numel() > 0)
                 {
-                    best.index_copy_(0, rows, x.index_select(0, improve.nonzero().flatten()));
-                    bestLoss.index_copy_(0, rows, loss.masked_select(improve));
+                    best.index_copy_(0, rows, x.index_select(0, newlyFooled.nonzero().flatten()));
+                    fooled.index_fill_(0, rows, true);
                 }
-                fooled.index_fill_(0, active.masked_select(success), true);
-                if (step == settings.Steps) break;
+                if (step == settings.Steps)
+                {
+                    // The last iterate of a restart that did not fool: kept if its loss beats the other restarts'.
+                    var stronger = newlyFooled.logical_not().logical_and(fooled.index_select(0, active).logical_not())
+                        .logical_and(loss > bestLoss.index_select(0, active));
+                    var strongerRows = active.masked_select(stronger);
+                    if (strongerRows.numel() > 0)
+                    {
+                        best.index_copy_(0, strongerRows, x.index_select(0, stronger.nonzero().flatten()));
+                        bestLoss.index_copy_(0, strongerRows, loss.masked_select(stronger));
+                    }
+                    break;
+                }
 
                 if (!EarlyStopping)
                 {
