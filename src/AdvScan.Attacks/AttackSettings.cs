@@ -33,7 +33,10 @@ public sealed record AttackSettings(
         if (StepSize is { } s && (!double.IsFinite(s) || s <= 0)) throw new InvalidInputException(null, Invariant($"step size must be > 0, got {s}"));
         if (Queries < 0) throw new InvalidInputException(null, $"queries must be >= 0, got {Queries}");
         if (TargetClass is { } t && (t < 0 || (classes is { } n && t >= n)))
-            throw new InvalidInputException(null, $"target class {t} is out of range; the model has {classes} classes (0..{classes - 1})");
+            throw new InvalidInputException(null, classes is { } k
+                ? $"target class {t} is out of range; the model has {k} classes (0..{k - 1})"
+                // Called before the model is opened (the class count unknown), only a negative class can be judged.
+                : $"target class {t} is out of range; classes are numbered from 0");
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -52,6 +52,8 @@ internal static class AttackCommand
         if (request.SaveExamples is not null && spec.Channels is not (1 or 3))
             throw new InvalidInputException(null, $"--save-examples writes grayscale or RGB PNGs, but the model's images have {spec.Channels} channels");
         using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid);
+        if (request.Settings.TargetClass is { } target && target >= dataset.ClassNames.Count)
+            throw new InvalidInputException(null, $"option --targeted {target} is out of range: {model.DisplayName} has {dataset.ClassNames.Count} classes (0..{dataset.ClassNames.Count - 1})");
         request.Settings.Validate(dataset.ClassNames.Count);
         var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
 
@@ -107,7 +109,7 @@ internal static class AttackCommand
             StepSize: args.OptionalDouble("--step-size"),
             Restarts: args.Int("--restarts", 1, min: 1),
             RandomStart: !args.Flag("--no-random-start"),
-            TargetClass: args.OptionalInt("--targeted"),
+            TargetClass: args.OptionalInt("--targeted", min: 0),
             Queries: args.Int("--queries", 5000, min: 1),
             Seed: args.Int("--seed", 0));
         foreach (var eps in epsilons) (settings with { Epsilon = eps }).Validate();
@@ -136,6 +138,11 @@ internal static class AttackCommand
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var eps) || !double.IsFinite(eps))
                 throw new InvalidInputException(null, $"option --eps expects comma-separated numbers, got '{text}'");
+            // Checked here rather than by AttackSettings so the message names the option the user typed.
+            if (eps < 0 || (norm == Norm.LInf && eps > 1))
+                throw new InvalidInputException(null, norm == Norm.LInf
+                    ? $"option --eps expects L-inf budgets in [0,1] (a fraction of the pixel range), got {part}"
+                    : $"option --eps expects L2 budgets >= 0, got {part}");
             values.Add(eps);
         }
         return values.Distinct().Order().ToList();
