@@ -91,28 +91,55 @@ public sealed class AttackCommandTests : IDisposable
         Assert.Equal(File.ReadAllBytes(files.PathOf("first.json")), File.ReadAllBytes(files.PathOf("second.json")));
         Assert.Equal(OnnxModel.Load(Model).Sha256, first.GetProperty("sha256").GetString());
         Assert.Equal(11, first.GetProperty("seed").GetInt32());
+        // File names only: the same command from another checkout or machine gives the same bytes.
+        var text = File.ReadAllText(files.PathOf("first.json"));
+        Assert.Equal("mnist-cnn.onnx", first.GetProperty("model").GetString());
+        Assert.DoesNotContain(ConfigFiles.RepositoryRoot, text);
+        Assert.DoesNotContain(files.Folder, text);
         // eps 0 is not asked for, but a curve never rises: the larger budget breaks at least as many digits.
         Assert.True(Robust(first, 1) <= Robust(first, 0));
     }
 
     [Fact]
-    public void Saved_examples_are_png_files_listed_in_an_index()
+    public void Saved_examples_decode_as_images_of_the_input_size_named_by_dataset_index()
     {
         var folder = files.PathOf("examples");
-        Attack("saved", "--attack", "fgsm", "--eps", "0.2", "--limit", "20", "--save-examples", folder);
+        var report = Attack("saved", "--attack", "fgsm", "--eps", "0.2", "--limit", "20", "--save-examples", folder);
+        var broken = Point(report).GetProperty("attack_success").GetProperty("successes").GetInt32();
         var pngs = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories);
-        Assert.NotEmpty(pngs);
-        Assert.All(pngs, png => Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]));
-        Assert.True(File.Exists(Path.Combine(folder, "index.csv")));
+        Assert.Equal(3 * broken, pngs.Length);
+        Assert.All(pngs, png =>
+        {
+            Assert.Matches(@"^\d{6}-(clean|adversarial|perturbation)\.png$", Path.GetFileName(png));
+            using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+            Assert.NotNull(bitmap);
+            Assert.Equal((28, 28), (bitmap.Width, bitmap.Height));
+        });
+        var index = File.ReadAllLines(Path.Combine(folder, "index.csv"));
+        Assert.Equal(broken + 1, index.Length);
+    }
+
+    [Fact]
+    public void Saving_examples_twice_writes_the_same_files()
+    {
+        string[] args = ["--attack", "fgsm", "--eps", "0.2", "--limit", "20", "--seed", "5"];
+        Attack("a", [.. args, "--save-examples", files.PathOf("a")]);
+        Attack("b", [.. args, "--save-examples", files.PathOf("b")]);
+        static Dictionary<string, byte[]> Contents(string folder) =>
+            Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => File.ReadAllBytes(f));
+        var (a, b) = (Contents(files.PathOf("a")), Contents(files.PathOf("b")));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.All(a, file => Assert.Equal(file.Value, b[file.Key]));
     }
 
     public static TheoryData<string[], string> BadInputs() => new()
     {
-        { ["--attack", "pgd", "--eps", "1.5"], "eps" },
-        { ["--attack", "pgd", "--eps", "-0.1"], "eps" },
+        { ["--attack", "pgd", "--eps", "1.5"], "--eps" },
+        { ["--attack", "pgd", "--eps", "0.1,-0.1"], "--eps" },
         { ["--attack", "pgd", "--steps", "0"], "--steps" },
         { ["--attack", "pgd", "--restarts", "0"], "--restarts" },
-        { ["--attack", "pgd", "--targeted", "10"], "class" },
+        { ["--attack", "pgd", "--targeted", "10"], "mnist-cnn.onnx has 10 classes (0..9)" },
+        { ["--attack", "pgd", "--targeted", "-1"], "--targeted" },
         { ["--attack", "deepfool"], "unknown attack 'deepfool'" },
         { ["--attack", "square", "--norm", "l2"], "--norm linf" },
         { ["--attack", "transfer"], "--surrogate" },
@@ -127,6 +154,41 @@ public sealed class AttackCommandTests : IDisposable
         var message = (output + errors).Trim();
         Assert.Contains(mentioned, message);
         Assert.DoesNotContain("   at ", message);
+    }
+
+    /// <summary>A model or data file that is missing or damaged, and the text the error must name it by.</summary>
+    public static TheoryData<string, string, string> BadFiles() => new()
+    {
+        { "--model", "missing", "missing.onnx: does not exist" },
+        { "--model", "truncated", "truncated.onnx: is not a valid ONNX" },
+        { "--data", "missing", "missing-images-idx3-ubyte: does not exist" },
+        { "--data", "truncated", "truncated-images-idx3-ubyte: is truncated" },
+        { "--surrogate", "missing", "missing.onnx: does not exist" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void A_missing_or_corrupt_input_file_exits_2_naming_the_file(string option, string kind, string mentioned)
+    {
+        var isModel = option != "--data";
+        var name = kind + (isModel ? ".onnx" : "-images-idx3-ubyte");
+        var path = files.PathOf(name);
+        if (kind == "truncated")
+        {
+            // The first bytes of a real file: the header is right, the body is cut off.
+            var original = isModel ? Model : Digits;
+            File.WriteAllBytes(path, File.ReadAllBytes(original)[..1000]);
+            if (!isModel) File.Copy(Path.Combine(ConfigFiles.Fixtures, "mnist-test-labels-idx1-ubyte"), files.PathOf(kind + "-labels-idx1-ubyte"));
+        }
+        var args = new Dictionary<string, string> { ["--model"] = Model, ["--data"] = Digits, ["--attack"] = "pgd", ["--limit"] = "10" };
+        args[option] = path;
+        if (option == "--surrogate") args["--attack"] = "transfer";
+
+        var (exit, output, errors) = Advscan([.. args.SelectMany(a => new[] { a.Key, a.Value })]);
+        Assert.Equal(CliApp.BadInput, exit);
+        var message = (output + errors).Trim();
+        Assert.Contains(mentioned, message);
+        Assert.Single(message.Split('\n'));
     }
 
     [Fact]
