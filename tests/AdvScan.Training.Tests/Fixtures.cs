@@ -23,7 +23,7 @@ internal static class Fixtures
     /// <summary>The held-out set each zoo model is measured on.</summary>
     public static ImageSet TestSetFor(string model) => model switch
     {
-        "mnist-cnn.onnx" or "mnist-badnets.onnx" => MnistTest(),
+        "mnist-cnn.onnx" or "mnist-badnets.onnx" or "mnist-robust.onnx" => MnistTest(),
         "fashion-cnn.onnx" => FashionTest(),
         "signs-cnn.onnx" => SignsTest(),
         _ => throw new ArgumentException(model),
