@@ -64,6 +64,35 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_adversarially_trained_mnist_robust_keeps_at_least_70_percent_under_the_same_pgd_with_95_percent_clean_accuracy()
+    {
+        var robust = Path.Combine(ConfigFiles.Fixtures, "mnist-robust.onnx");
+        var json = files.PathOf("robust.json");
+        var (exit, output, errors) = Advscan(["--model", robust, "--data", Digits, "--json", json, .. Pgd40[..^1], "200"]);
+        Assert.True(exit == CliApp.Success, output + errors);
+        var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        var clean = report.GetProperty("clean_accuracy").GetProperty("value").GetDouble();
+        Assert.True(clean >= 0.95, $"mnist-robust clean accuracy {clean:P1}");
+        Assert.True(Robust(report) >= 0.70, $"mnist-robust PGD-40 eps 0.3 robust accuracy {Robust(report):P1}");
+    }
+
+    [Fact]
+    public void Apgd_is_at_least_as_strong_as_pgd_on_the_adversarially_trained_model()
+    {
+        var robust = Path.Combine(ConfigFiles.Fixtures, "mnist-robust.onnx");
+        string Run(string tag, params string[] args)
+        {
+            var json = files.PathOf(tag + ".json");
+            var (exit, output, errors) = Advscan(["--model", robust, "--data", Digits, "--json", json, "--eps", "0.3", "--steps", "40", "--limit", "100", .. args]);
+            Assert.True(exit == CliApp.Success, output + errors);
+            return json;
+        }
+        var pgd = Robust(JsonDocument.Parse(File.ReadAllText(Run("robust-pgd", "--attack", "pgd", "--step-size", "0.01"))).RootElement);
+        var apgd = Robust(JsonDocument.Parse(File.ReadAllText(Run("robust-apgd", "--attack", "apgd"))).RootElement);
+        Assert.True(apgd <= pgd, $"APGD {apgd:P1} vs PGD {pgd:P1} on mnist-robust");
+    }
+
+    [Fact]
     public void Square_attack_fools_at_least_90_percent_within_5000_queries_at_eps_0_3()
     {
         var report = Attack("square", "--attack", "square", "--eps", "0.3", "--queries", "5000", "--limit", "20");

@@ -82,7 +82,7 @@ if (Want("mnist") || Want("badnets") || Want("robust"))
             cleanAccuracy = Zoo.Accuracy(model, test),
             robustAccuracy = point.RobustAccuracy.Value,
             robustImages = point.RobustAccuracy.Trials,
-            attack = new { name = "pgd", norm = "linf", eps = attack.Epsilon, steps = attack.Steps, stepSize = attack.StepSize, attack.Restarts, attack.RandomStart, attack.Seed },
+            attack = new { name = "pgd", norm = "linf", eps = attack.Epsilon, steps = attack.Steps, stepSize = attack.StepSize, restarts = attack.Restarts, randomStart = attack.RandomStart, seed = attack.Seed },
             architecture = Architectures.MnistRobust.Name,
             options,
         };
