@@ -129,6 +129,9 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             total += count;
             correct += stillRobust.Count;
             var perturbation = new double[count];
+            // A minimal-perturbation attack's smallest fooling norm per example, over every budget that attacked it:
+            // examples broken at a small budget are not attacked again, so the last budget alone would see only the hardest.
+            var smallestFound = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
 
             for (int b = 0; b < n; b++)
             {
@@ -143,7 +146,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                     gradients += crafted.GradientEvaluations;
                     queries += crafted.Queries;
                     var (verdict, confidence) = Predict(crafted.Adversarial, shape);
-                    if (crafted.MinimalL2 is { } m && b == n - 1) minimal.AddRange(m.Where(float.IsFinite).Select(v => (double)v));
+                    if (crafted.MinimalL2 is { } m)
+                        for (int k = 0; k < rows.Length; k++) smallestFound[rows[k]] = Math.Min(smallestFound[rows[k]], m[k]);
                     countsQueries |= crafted.QueriesPerExample is not null;
                     var survivors = new List<int>();
                     for (int k = 0; k < rows.Length; k++)
@@ -172,6 +176,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                 fooledCount[b] += broken.Count;
                 norms[b].AddRange(broken.Select(i => perturbation[i]));
             }
+            minimal.AddRange(smallestFound.Where(double.IsFinite));
             if (observe is not null)
             {
                 long[] imageShape = [.. batch.Shape[1..]];

@@ -67,6 +67,22 @@ public class RobustnessEvaluationTests
     }
 
     [Fact]
+    public void Median_minimal_l2_counts_examples_already_broken_at_a_smaller_budget()
+    {
+        using var oracle = new LinearOracle(seed: 17, count: 40);
+        var exact = oracle.CorrectIndices.Select(oracle.ExactMinimalL2).Order().ToArray();
+        double exactMedian = exact.Length % 2 == 1 ? exact[exact.Length / 2] : (exact[exact.Length / 2 - 1] + exact[exact.Length / 2]) / 2;
+        using var session = ReferenceSession.Open(OnnxModel.Parse(oracle.ModelBytes, "linear.onnx"));
+
+        // The first budget breaks about half; the second attacks only the rest, whose minimal norms are all larger.
+        var result = new RobustnessEvaluation(session, PixelMapping.Identity).Run(new CarliniWagner { BinarySearchSteps = 8 }, oracle.Graph,
+            new AttackSettings(Norm.L2, Steps: 200, Seed: 5), [exactMedian, 100.0], Batches(oracle, 64));
+
+        Assert.Equal(0, result.Curve[^1].RobustAccuracy.Successes);
+        Assert.InRange(result.MedianMinimalL2!.Value, exactMedian * 0.999, exactMedian * 1.05 + 1e-3);
+    }
+
+    [Fact]
     public void Unsupported_norm_for_an_attack_is_a_clear_error()
     {
         using var oracle = new LinearOracle(seed: 16);
