@@ -18,7 +18,9 @@ public sealed class CarliniWagner : IEvasionAttack
     /// <summary>Binary search steps over c; with <see cref="AttackSettings.Steps"/> Adam steps each.</summary>
     public int BinarySearchSteps { get; init; } = 5;
     public double InitialConstant { get; init; } = 1.0;
-    public double LearningRate { get; init; } = 0.01;
+    /// <summary>Adam's learning rate in tanh space, unless <see cref="AttackSettings.StepSize"/> sets one. The paper's 0.01
+    /// assumes thousands of steps; at 100 steps 0.1 finds norms as small as PGD-L2's at a tenth of the cost of 0.01.</summary>
+    public double LearningRate { get; init; } = 0.1;
     public double Confidence { get; init; }
 
     public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
@@ -41,7 +43,7 @@ public sealed class CarliniWagner : IEvasionAttack
         {
             using var searchScope = torch.NewDisposeScope();
             var w = new TorchSharp.Modules.Parameter(w0.clone(), requires_grad: true);
-            var optimizer = torch.optim.Adam([w], LearningRate);
+            var optimizer = torch.optim.Adam([w], settings.StepSize ?? LearningRate);
             var foundThisRound = torch.zeros([n], ScalarType.Bool, device: device);
             var c = constant.to_type(ScalarType.Float32);
             for (int step = 0; step < Math.Max(1, settings.Steps); step++)

@@ -28,7 +28,8 @@ internal static class AttackCommand
               robust accuracy and attack success (95% Wilson intervals), mean/median perturbation norm and runtime
               disagreements; transfer rate (transfer), median minimal L2 (cw), median queries (square).
               Budgets are in [0,1] pixel space (L-inf eps in [0,1]; L2 eps >= 0); defaults: --norm linf (cw: l2),
-              --eps 0.3 (L2: 1.0), --steps 40, --queries 5000, --batch 64, --seed 0. fgsm, pgd, apgd and cw are
+              --eps 0.3 (L2: 1.0), --steps 40 (cw: 100 Adam steps per binary-search step, --step-size
+              its learning rate, default 0.1), --queries 5000, --batch 64, --seed 0. fgsm, pgd, apgd and cw are
               white-box (the model must import as a differentiable graph); square queries ONNX Runtime only;
               transfer crafts with PGD on --surrogate (same input) and tests on the model. --limit takes a seeded
               class-stratified sample. --save-examples writes clean/adversarial PNGs of broken examples and index.csv.
@@ -105,7 +106,7 @@ internal static class AttackCommand
         var settings = new AttackSettings(
             Norm: norm,
             Epsilon: epsilons.Max(),
-            Steps: args.Int("--steps", 40, min: 1),
+            Steps: args.Int("--steps", AttackSettings.DefaultStepsFor(name), min: 1),
             StepSize: args.OptionalDouble("--step-size"),
             Restarts: args.Int("--restarts", 1, min: 1),
             RandomStart: !args.Flag("--no-random-start"),

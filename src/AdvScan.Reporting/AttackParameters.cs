@@ -30,7 +30,7 @@ internal static class AttackParameters
                 parts.Add(string.Create(c, $"{a.Restarts} restart(s)"));
                 break;
             case "cw":
-                parts.Add(string.Create(c, $"{a.Steps} optimisation steps"));
+                parts.Add(string.Create(c, $"{a.Steps} Adam steps per binary-search step"));
                 break;
             case "square":
                 parts.Add(string.Create(c, $"{a.Queries} queries per image"));

@@ -93,6 +93,18 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public void Carlini_wagner_with_its_defaults_is_as_strong_as_pgd_l2_at_the_same_budget()
+    {
+        // A minimal-perturbation attack that breaks fewer digits inside an L2 ball than PGD-L2 does is too weak to
+        // report a minimal norm; its defaults (100 Adam steps at 0.1, 5 binary-search steps) must keep up.
+        var cw = Attack("cw", "--attack", "cw", "--eps", "1.0", "--limit", "50");
+        var pgd = Attack("pgd-l2", "--attack", "pgd", "--norm", "l2", "--eps", "1.0", "--limit", "50");
+        Assert.True(Robust(cw) <= Robust(pgd) + 0.1, $"cw {Robust(cw):P1} vs PGD-L2 {Robust(pgd):P1} at L2 eps 1.0");
+        // Published minimal L2 distances for undefended MNIST CNNs are around 1 to 2 in [0,1] pixels.
+        Assert.InRange(cw.GetProperty("median_minimal_l2").GetDouble(), 0.5, 3.0);
+    }
+
+    [Fact]
     public void Square_attack_fools_at_least_90_percent_within_5000_queries_at_eps_0_3()
     {
         var report = Attack("square", "--attack", "square", "--eps", "0.3", "--queries", "5000", "--limit", "20");

@@ -156,7 +156,7 @@ public static class ScanConfigReader
         return new AttackConfig(
             o["id"] is { } id ? reader.String(id, "id") : name,
             name, norm, epsilons,
-            o["steps"] is { } steps ? reader.Int(steps, "steps", min: 0) : 40,
+            o["steps"] is { } steps ? reader.Int(steps, "steps", min: 0) : AttackSettings.DefaultStepsFor(name),
             o["stepSize"] is { } ss ? reader.Number(ss, "stepSize", positive: true) : null,
             o["restarts"] is { } r ? reader.Int(r, "restarts", min: 1) : 1,
             o["randomStart"] is { } rs ? reader.Bool(rs, "randomStart") : true,
