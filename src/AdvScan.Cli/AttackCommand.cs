@@ -40,6 +40,7 @@ internal static class AttackCommand
         using var services = new ServiceCollection().AddAdvScanScanner().BuildServiceProvider();
         var scanner = services.GetRequiredService<Scanner>();
         var request = Read(args, scanner);
+        OutputFiles.Prepare(request.Json);
         var clock = Stopwatch.StartNew();
 
         var model = OnnxModel.Load(request.Model);

@@ -20,6 +20,7 @@ internal static class EvalCommand
             SkipInvalid: args.Flag("--skip-invalid"));
         var jsonPath = args.String("--json");
         args.RejectUnknown();
+        OutputFiles.Prepare(jsonPath);
 
         var report = Evaluation.Run(model, data, options);
         var c = CultureInfo.InvariantCulture;

@@ -32,6 +32,7 @@ internal static class HardenCommand
             MaxShift: args.Int("--shift", 0, min: 0));
         args.RejectUnknown();
         options.Validate();
+        OutputFiles.Prepare(outPath);
 
         OnnxModel initial;
         IReadOnlyList<string> classNames;

@@ -32,6 +32,7 @@ internal static class ScanCommand
             var scanner = services.GetRequiredService<Scanner>();
             config = ScanConfigReader.Load(configPath, scanner.AttackNames);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
+            foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
             report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress));
             stdout.WriteLine(ScanSummary.Describe(report));
             ReportOutputs.Write(services, report, outputs);

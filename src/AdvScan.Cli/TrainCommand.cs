@@ -25,6 +25,7 @@ internal static class TrainCommand
         var pattern = args.String("--trigger-pattern") ?? "checker";
         var values = args.String("--trigger-value") ?? "1";
         args.RejectUnknown();
+        OutputFiles.Prepare(outPath);
 
         var set = ReadData(data, architecture.ClassNames);
         if (set.Channels != architecture.Channels || set.Height != architecture.Height || set.Width != architecture.Width)

@@ -233,6 +233,26 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_json_path_that_cannot_be_written_exits_2_before_the_attack_runs()
+    {
+        var folder = files.PathOf("a-folder");
+        Directory.CreateDirectory(folder);
+        var (exit, output, errors) = Advscan("--model", Model, "--data", Digits, "--attack", "pgd", "--limit", "10", "--json", folder);
+        Assert.Equal(CliApp.BadInput, exit);
+        Assert.Contains(folder + ": cannot be written", errors);
+        Assert.DoesNotContain("robust accuracy", output);
+    }
+
+    [Fact]
+    public void A_json_path_in_a_folder_that_does_not_exist_yet_is_created()
+    {
+        var json = Path.Combine(files.PathOf("new-folder"), "nested", "pgd.json");
+        var (exit, output, errors) = Advscan("--model", Model, "--data", Digits, "--attack", "fgsm", "--limit", "10", "--json", json);
+        Assert.True(exit == CliApp.Success, output + errors);
+        Assert.True(File.Exists(json));
+    }
+
+    [Fact]
     public void A_surrogate_with_another_input_shape_is_refused_with_exit_2()
     {
         var signs = Path.Combine(ConfigFiles.Fixtures, "signs-cnn.onnx");

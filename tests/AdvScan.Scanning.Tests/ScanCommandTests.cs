@@ -90,6 +90,21 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_report_path_that_cannot_be_written_exits_2_naming_it_before_any_attack_runs()
+    {
+        var config = files.Write("unwritable.json", FgsmGates);
+        var folder = files.PathOf("a-folder");
+        Directory.CreateDirectory(folder);
+        var (exit, output, errors) = Advscan("scan", config, "--json", files.PathOf("fine.json"), "--sarif", folder);
+        Assert.Equal(CliApp.BadInput, exit);
+        Assert.Contains(folder, errors);
+        Assert.Contains("cannot be written", errors);
+        // Nothing was scanned (no summary), and the writable output was not left behind half-made.
+        Assert.DoesNotContain("clean accuracy", output, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(files.PathOf("fine.json")));
+    }
+
+    [Fact]
     public void A_corrupt_model_exits_2_with_ADV2002_naming_the_model_file()
     {
         var model = files.PathOf("corrupt.onnx");
