@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Checks;
 using AdvScan.Reporting;
 using AdvScan.Scanning;
 using AdvScan.Scanning.Configuration;
@@ -50,6 +51,7 @@ internal static class ScanCommand
     {
         var services = new ServiceCollection();
         services.AddAdvScanScanner();
+        services.AddAdvScanChecks();
         services.AddAdvScanReporters();
         services.AddSingleton(new SarifReporterOptions { SourceRoot = sourceRoot });
         return services.BuildServiceProvider();

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdvScan.Checks;
+
+public static class CheckServiceCollectionExtensions
+{
+    /// <summary>Registers the built-in checks as <see cref="Scanning.Checks.IScanCheck"/>s. A new check is one more line here.</summary>
+    public static IServiceCollection AddAdvScanChecks(this IServiceCollection services)
+    {
+        return services;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace AdvScan.Scanning.Checks;
+
+/// <summary>
+/// One object of advscan.json with its line numbers: the one line-aware reader every part of the config goes through.
+/// Every accessor validates the type and range and fails with an <see cref="InvalidInputException"/> on the value's
+/// own line, so a check reading its keys gets located errors for free.
+/// </summary>
+public sealed class ConfigSection
+{
+    private readonly JObject json;
+
+    internal ConfigSection(string file, JObject json, string where)
+    {
+        File = file;
+        this.json = json;
+        Where = where;
+    }
+
+    /// <summary>Parses a JSON text (for tests and tools that hold a config entry as text).</summary>
+    public static ConfigSection Parse(string file, string text, string where = "entry")
+    {
+        var token = JToken.Parse(text, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load });
+        return new ConfigSection(file, token as JObject ?? throw new InvalidInputException(file, $"{where} must be a JSON object"), where);
+    }
+
+    public string File { get; }
+
+    /// <summary>What the section is, for messages: "attack", "check 'nc'", "sample".</summary>
+    public string Where { get; }
+
+    /// <summary>The 1-based line the object starts on (0 when unknown).</summary>
+    public int Line => LineOf(json);
+
+    public string Folder => Path.GetDirectoryName(File) ?? ".";
+
+    public bool Has(string key) => json[key] is not null;
+
+    public IEnumerable<string> Keys => json.Properties().Select(p => p.Name);
+
+    public int LineOf(string key) => json.Property(key) is { } p ? LineOf(p) : Line;
+
+    /// <summary>A located error on <paramref name="key"/>'s line (the object's line when the key is absent or null).</summary>
+    public InvalidInputException Fail(string? key, string problem)
+    {
+        int line = key is null ? Line : LineOf(key);
+        return new InvalidInputException(File, problem, line > 0 ? line : null);
+    }
+
+    /// <summary>Rejects keys not in <paramref name="known"/>, naming the ones that are.</summary>
+    public void RejectUnknown(IEnumerable<string> known)
+    {
+        var allowed = known.ToList();
+        foreach (var p in json.Properties())
+            if (!allowed.Contains(p.Name))
+                throw new InvalidInputException(File, $"unknown property \"{p.Name}\" in {Where}; expected one of {string.Join(", ", allowed.Where(k => k != "$schema"))}", NullIfZero(LineOf(p)));
+    }
+
+    public ConfigSection? Section(string key)
+    {
+        if (json[key] is not { } t) return null;
+        return t is JObject o ? new ConfigSection(File, o, key) : throw Fail(key, $"{key} must be an object");
+    }
+
+    public IReadOnlyList<ConfigSection> Sections(string key)
+    {
+        if (json[key] is not { } t) return [];
+        if (t is not JArray a) throw Fail(key, $"'{key}' must be an array");
+        return a.Select(item => item is JObject o ? new ConfigSection(File, o, key) : throw At(item, $"each entry of '{key}' must be an object")).ToList();
+    }
+
+    public string? String(string key) =>
+        json[key] is not { } t ? null : t.Type == JTokenType.String ? t.Value<string>()! : throw At(t, $"{key} must be a string");
+
+    public string String(string key, string fallback) => String(key) ?? fallback;
+
+    public string RequiredString(string key) => String(key) ?? throw Fail(null, $"{Where} is missing required property \"{key}\"");
+
+    /// <summary>A string that must be one of <paramref name="allowed"/>.</summary>
+    public string? Choice(string key, IReadOnlyCollection<string> allowed)
+    {
+        var v = String(key);
+        return v is null || allowed.Contains(v) ? v : throw Fail(key, $"{key} must be one of {string.Join(", ", allowed)}, got '{v}'");
+    }
+
+    public double? Number(string key, double? min = null, double? max = null, bool exclusiveMin = false, bool exclusiveMax = false)
+    {
+        if (json[key] is not { } t) return null;
+        return CheckRange(t, key, ReadNumber(t, key), min, max, exclusiveMin, exclusiveMax);
+    }
+
+    /// <summary>A number or an array of numbers (budget lists such as eps and area), each within the range.</summary>
+    public IReadOnlyList<double>? Numbers(string key, double? min = null, double? max = null, bool exclusiveMin = false, bool exclusiveMax = false)
+    {
+        if (json[key] is not { } t) return null;
+        var items = t is JArray a ? a.ToList() : [t];
+        if (items.Count == 0) throw At(t, $"{key} must list at least one value");
+        return items.Select(v => CheckRange(v, key, ReadNumber(v, key), min, max, exclusiveMin, exclusiveMax)).ToList();
+    }
+
+    public int? Int(string key, int min = int.MinValue, int max = int.MaxValue)
+    {
+        if (json[key] is not { } t) return null;
+        if (t.Type != JTokenType.Integer) throw At(t, $"{key} must be an integer");
+        var v = t.Value<long>();
+        if (v < min || v > max)
+            throw At(t, max == int.MaxValue ? $"{key} must be an integer >= {min}, got {v}" : $"{key} must be an integer in [{min}, {max}], got {v}");
+        return (int)v;
+    }
+
+    public bool? Bool(string key) =>
+        json[key] is not { } t ? null : t.Type == JTokenType.Boolean ? t.Value<bool>() : throw At(t, $"{key} must be true or false");
+
+    /// <summary>A path to an existing file, resolved against the config's folder.</summary>
+    public string? ExistingFile(string key)
+    {
+        var text = String(key);
+        if (text is null) return null;
+        var path = Path.GetFullPath(Path.Combine(Folder, text));
+        return System.IO.File.Exists(path) ? path : throw Fail(key, $"{key} file '{text}' does not exist (resolved to {path})");
+    }
+
+    /// <summary>A path to an existing file or folder, resolved against the config's folder.</summary>
+    public string? ExistingPath(string key)
+    {
+        var text = String(key);
+        if (text is null) return null;
+        var path = Path.GetFullPath(Path.Combine(Folder, text));
+        return System.IO.File.Exists(path) || Directory.Exists(path) ? path : throw Fail(key, $"{key} '{text}' does not exist (resolved to {path})");
+    }
+
+    internal JObject Json => json;
+
+    private double ReadNumber(JToken t, string key)
+    {
+        if (t.Type is not (JTokenType.Float or JTokenType.Integer)) throw At(t, $"{key} must be a number");
+        var v = t.Value<double>();
+        return double.IsFinite(v) ? v : throw At(t, $"{key} must be a finite number");
+    }
+
+    private double CheckRange(JToken t, string key, double v, double? min, double? max, bool exclusiveMin, bool exclusiveMax)
+    {
+        bool low = min is { } lo && (exclusiveMin ? v <= lo : v < lo);
+        bool high = max is { } hi && (exclusiveMax ? v >= hi : v > hi);
+        if (!low && !high) return v;
+        var range = string.Create(CultureInfo.InvariantCulture,
+            $"{(min is null ? "(-inf" : (exclusiveMin ? "(" : "[") + min)}, {(max is null ? "inf)" : max + (exclusiveMax ? ")" : "]"))}");
+        throw At(t, string.Create(CultureInfo.InvariantCulture, $"{key} {v} is outside {range}"));
+    }
+
+    private InvalidInputException At(JToken t, string problem) => new(File, problem, NullIfZero(LineOf(t)));
+
+    internal static int LineOf(JToken? token) => token is IJsonLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
+
+    private static int? NullIfZero(int line) => line > 0 ? line : null;
+}

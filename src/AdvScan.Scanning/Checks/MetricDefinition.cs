@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace AdvScan.Scanning.Checks;
+
+/// <summary>Which way a figure should move: a gate on a higher-is-better figure sets a minimum, the other kind a maximum.</summary>
+public enum MetricDirection { HigherIsBetter, LowerIsBetter }
+
+/// <summary>What a figure counts: a share with a Wilson interval, a count, or a plain score.</summary>
+public enum MetricUnit { Proportion, Count, Score }
+
+/// <summary>
+/// A gateable figure: its name in configs (camelCase, e.g. "patchSuccess"), its direction and unit, and the rule a
+/// failed or near-threshold gate on it is reported under (SARIF rule and MSBuild error code).
+/// </summary>
+/// <param name="BudgetKey">
+/// The gate key that picks one budget of the source (e.g. "eps" for attacks, "area" for patches); null when the figure
+/// has one value per source. A gate without it judges the source's largest budget.
+/// </param>
+/// <param name="Subject">Words for the figure in messages, e.g. "patch success"; the source and budget are added.</param>
+public sealed record MetricDefinition(string Name, MetricDirection Direction, MetricUnit Unit, GateRule Rule, string Subject, string? BudgetKey = null)
+{
+    /// <summary>"patch success of patch at area 0.1", for gate messages.</summary>
+    public string Describe(string? source, double? budget) =>
+        Subject + (source is null ? "" : $" of {source}") +
+        (budget is { } b && BudgetKey is { } key ? string.Create(CultureInfo.InvariantCulture, $" at {key} {b}") : "");
+
+    /// <summary>Proportions and scores are thresholds in [0,1] or any finite number respectively; counts are whole numbers.</summary>
+    public bool ThresholdIsFraction => Unit == MetricUnit.Proportion;
+}
