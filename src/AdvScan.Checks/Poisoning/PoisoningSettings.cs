@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Engine;
 using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Checks.Poisoning;
@@ -48,6 +49,13 @@ public sealed record PoisoningSettings(
         PoisonMethod.Spectral => "spectral signatures",
         _ => "activation clustering and spectral signatures",
     };
+
+    /// <summary>A named layer that the model lacks fails here, before any sample is read.</summary>
+    public override void Validate(CheckContext context)
+    {
+        if (Layer is null) RepresentationExtractor.DefaultLayer(context.Model);
+        else RepresentationExtractor.Resolve(context.Model, Layer);
+    }
 
     public bool RunsClustering => Method is PoisonMethod.Clustering or PoisonMethod.Both;
     public bool RunsSpectral => Method is PoisonMethod.Spectral or PoisonMethod.Both;
