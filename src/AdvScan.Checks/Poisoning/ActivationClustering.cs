@@ -2,7 +2,8 @@ namespace AdvScan.Checks.Poisoning;
 
 /// <summary>
 /// Activation clustering (Chen et al. 2018): per class, the representations are reduced to a few principal
-/// components and split by 2-means; a class whose split is clearly separated is flagged and its smaller cluster marked.
+/// components and split by 2-means; a class whose split is clearly separated is flagged and its smaller cluster marked
+/// (<see cref="PoisonScreening"/> swaps to the larger one when <see cref="LabelConsistency"/> clearly says so).
 /// Each marked sample's score is how firmly it sits in its cluster: (b - a) / max(a, b), a and b its distances to its own
 /// and the other cluster's centre.
 /// </summary>
@@ -22,7 +23,10 @@ public static class ActivationClustering
         int minority = split.Minority;
         bool flagged = separation >= settings.Separation && split.Count(minority) >= settings.MinClusterSize;
         var marked = flagged ? Rank(indices, reduced, split.Assignment, minority) : [];
-        return new ClassVerdict(Name, cls, rows.Length, split.MinorityShare, silhouette, separation, flagged, marked);
+        return new ClassVerdict(Name, cls, rows.Length, split.MinorityShare, silhouette, separation, flagged, marked)
+        {
+            Other = flagged ? Rank(indices, reduced, split.Assignment, 1 - minority) : [],
+        };
     }
 
     private static List<(int, double)> Rank(int[] indices, double[][] points, int[] assignment, int cluster)

@@ -7,4 +7,14 @@ namespace AdvScan.Checks.Poisoning;
 /// <param name="Marked">Marked samples as dataset indices with their suspicion scores, most suspicious first (empty when not flagged).</param>
 public sealed record ClassVerdict(
     string Method, int Class, int Count, double MinorityShare, double Silhouette, double Separation, bool Flagged,
-    IReadOnlyList<(int Index, double Score)> Marked);
+    IReadOnlyList<(int Index, double Score)> Marked)
+{
+    /// <summary>Clustering: the flagged class's other cluster, ranked the same way (the poison when <see cref="Marked"/> is not).</summary>
+    public IReadOnlyList<(int Index, double Score)> Other { get; init; } = [];
+
+    /// <summary>Clustering, flagged classes: label agreement (<see cref="LabelConsistency"/>) of the marked and the other cluster.</summary>
+    public (double Marked, double Other)? Agreement { get; init; }
+
+    /// <summary>Which cluster was marked and why, for the report.</summary>
+    public string? Choice { get; init; }
+}

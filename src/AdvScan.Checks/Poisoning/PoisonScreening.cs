@@ -33,10 +33,31 @@ public static class PoisonScreening
             if (settings.RunsClustering) verdicts.Add(ActivationClustering.Judge(c, indices, rows, settings));
             if (settings.RunsSpectral) verdicts.Add(SpectralSignatures.Judge(c, indices, rows, settings));
         }
+        for (int i = 0; i < verdicts.Count; i++)
+            if (verdicts[i] is { Method: ActivationClustering.Name, Flagged: true } v)
+                verdicts[i] = ChooseCluster(v, data, batchSize, graph.Device, cancellationToken);
         var suspected = Rank(verdicts, data);
         var figures = truth is null ? null : Figures(verdicts, suspected, truth);
         return new PoisoningResult(extractor.Description, representations.Dimensions, data.Labels.Count, data.ClassNames, verdicts, suspected, figures);
     }
+
+    /// <summary>
+    /// The smaller cluster is the poison (Chen et al.) unless the larger one agrees with its label clearly less in pixel
+    /// space (by <see cref="AgreementMargin"/>): the dirty-label poison that outnumbers the genuine samples of its target.
+    /// </summary>
+    private static ClassVerdict ChooseCluster(ClassVerdict v, OpenedDataset data, int batchSize, TorchSharp.torch.Device device, CancellationToken cancellationToken)
+    {
+        var members = v.Marked.Concat(v.Other).Select(m => m.Index).ToList();
+        var agreement = LabelConsistency.Agreement(data, members, batchSize, device, cancellationToken);
+        double minority = agreement.Take(v.Marked.Count).Average(), majority = agreement.Skip(v.Marked.Count).Average();
+        string figures = FormattableString.Invariant($"label agreement of pixel-space neighbours {minority:0.00} in the smaller cluster, {majority:0.00} in the larger");
+        return majority + AgreementMargin < minority
+            ? v with { Marked = v.Other, Other = v.Marked, Agreement = (majority, minority), Choice = $"the larger cluster ({figures})" }
+            : v with { Agreement = (minority, majority), Choice = $"the smaller cluster ({figures})" };
+    }
+
+    /// <summary>How much lower the larger cluster's label agreement must be before it, not the smaller, is called the poison.</summary>
+    public const double AgreementMargin = 0.2;
 
     /// <summary>Where a sample lives: the dataset's own description (file, or file and row) when it has one.</summary>
     public static string Locate(OpenedDataset data, int index) => data.Owner is IImageDataset d ? d.Describe(index) : $"#{index}";

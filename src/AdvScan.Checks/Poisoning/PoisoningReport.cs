@@ -7,6 +7,8 @@ namespace AdvScan.Checks.Poisoning;
 /// <summary>Turns a <see cref="PoisoningResult"/> into the check's report: metrics, one finding per flagged class, tables and an image grid.</summary>
 public static class PoisoningReport
 {
+    private const double NearEvenShare = 0.4;
+
     private static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
 
     public static CheckReport Build(CheckContext context, PoisoningSettings settings, PoisoningResult result, OpenedDataset data)
@@ -20,9 +22,18 @@ public static class PoisoningReport
         var findings = flagged.Select(c =>
         {
             var samples = result.Suspected.Where(x => x.Label == c).Select(x => new SampleRef(x.Index, x.Location, x.Score)).ToList();
-            var by = string.Join(" and ", result.Verdicts.Where(v => v.Class == c && v.Flagged).Select(v => v.Method));
+            var verdicts = result.Verdicts.Where(v => v.Class == c && v.Flagged).ToList();
+            var by = string.Join(" and ", verdicts.Select(v => v.Method));
+            // Chen et al. take the smaller cluster for the poison; when the split is near even and label agreement does
+            // not settle it either, the finding says so instead of implying certainty.
+            var clustering = verdicts.FirstOrDefault(v => v.Method == ActivationClustering.Name);
+            bool unsettled = clustering is { Agreement: { } a } && clustering.MinorityShare >= NearEvenShare && Math.Abs(a.Marked - a.Other) < PoisonScreening.AgreementMargin;
+            var choice = clustering?.Choice is { } why ? $"; clustering marked {why}" : "";
+            var even = unsettled
+                ? string.Create(CultureInfo.InvariantCulture, $"; the split is near even ({clustering!.MinorityShare:P0} in the smaller cluster), so check the image grid: if the marked samples look like genuine '{result.ClassNames[c]}', the other cluster is the poison")
+                : "";
             return new CheckFinding(PoisoningCheck.FlaggedClassesRule, FindingLevel.Error,
-                $"class {c} ('{result.ClassNames[c]}') of the training set holds a separated cluster in {result.Layer}, flagged by {by}: {samples.Count} of its samples are suspected poison",
+                $"class {c} ('{result.ClassNames[c]}') of the training set holds a separated cluster in {result.Layer}, flagged by {by}: {samples.Count} of its {verdicts[0].Count} samples are suspected poison{choice}{even}",
                 [c], samples);
         }).ToList();
         var tables = new List<ReportTable> { Verdicts(result) };
@@ -36,9 +47,10 @@ public static class PoisoningReport
 
     private static ReportTable Verdicts(PoisoningResult result) => new(
         $"Per-class verdicts ({result.Layer}, {result.Dimensions} dimensions)",
-        ["class", "method", "samples", "smaller cluster share", "silhouette", "separation (D)", "flagged", "marked"],
+        ["class", "method", "samples", "smaller cluster share", "silhouette", "separation (D)", "flagged", "marked", "label agreement (marked / other)"],
         result.Verdicts.Select(v => (IReadOnlyList<string>)[$"{v.Class} ({result.ClassNames[v.Class]})", v.Method, v.Count.ToString(CultureInfo.InvariantCulture),
-            F(v.MinorityShare), F(v.Silhouette), F(v.Separation), v.Flagged ? "yes" : "no", v.Marked.Count.ToString(CultureInfo.InvariantCulture)]).ToList());
+            F(v.MinorityShare), F(v.Silhouette), F(v.Separation), v.Flagged ? "yes" : "no", v.Marked.Count.ToString(CultureInfo.InvariantCulture),
+            v.Agreement is { } a ? $"{F(a.Marked)} / {F(a.Other)}" : "-"]).ToList());
 
     /// <summary>The most suspicious samples' pixels, read back from the training set (only these few are read).</summary>
     public static IReadOnlyList<ReportImage> Images(PoisoningResult result, OpenedDataset data, int count, CancellationToken cancellationToken)

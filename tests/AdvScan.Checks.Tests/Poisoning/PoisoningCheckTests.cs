@@ -45,6 +45,7 @@ public class PoisoningCheckTests
         var finding = Assert.Single(report.Findings);
         Assert.Equal(DiagnosticIds.PoisonFlaggedClasses, finding.Rule.Id);
         Assert.Equal([7], finding.Classes!);
+        Assert.Contains("clustering marked the smaller cluster (label agreement", finding.Message);
         var truth = BackdoorGroundTruth.Load(PoisonedTruth).PoisonedIndices.ToHashSet();
         // Ranked most suspicious first; the head of the list is poison, and every suspect names its file and row.
         Assert.All(finding.Samples!.Take(50), s => Assert.Contains(s.Index, truth));
