@@ -33,7 +33,7 @@ public class PoisoningCheckTests
     }
 
     [Fact]
-    public void The_check_reports_class_7_its_located_suspects_an_image_grid_and_the_same_ids_for_the_same_seed()
+    public void The_check_reports_class_7_its_ranked_located_suspects_and_an_image_grid()
     {
         var settings = new PoisoningSettings(PoisonedImages, PoisonedLabels, Truth: PoisonedTruth, Seed: 3);
         var report = RunCheck("mnist-badnets.onnx", settings);
@@ -55,9 +55,7 @@ public class PoisoningCheckTests
         Assert.All(report.Images, i => Assert.Equal([1L, 28, 28], i.Shape));
         Assert.Contains(report.Tables, t => t.Columns.Contains("precision"));
 
-        var again = RunCheck("mnist-badnets.onnx", settings);
-        Assert.Equal(finding.Samples!, again.Findings.Single().Samples!);
-        Assert.Equal(report.Tables.SelectMany(t => t.Rows.SelectMany(r => r)), again.Tables.SelectMany(t => t.Rows.SelectMany(r => r)));
+        // Same seed, same ids: PoisonCommandTests compares two runs' JSON reports byte for byte.
     }
 
     [Fact]
