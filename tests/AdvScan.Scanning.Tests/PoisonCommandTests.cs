@@ -24,8 +24,9 @@ public sealed class PoisonCommandTests : IDisposable
     }
 
     [Fact]
-    public void Poison_flags_class_7_excludes_the_recorded_poison_and_writes_the_same_json_for_the_same_seed()
+    public void Poison_flags_class_7_and_its_exclusion_list_holds_the_recorded_poison()
     {
+        // Same seed, same ids is PoisonScreeningTests' to prove in-process; here one run is enough.
         string[] Run(string tag) => ["poison", "--model", Model, "--data", Images, "--labels", Labels, "--truth", Truth, "--seed", "4",
             "--json", files.PathOf(tag + ".json"), "--exclude-out", files.PathOf(tag + ".txt"), "--plain-progress"];
         var (exit, output, errors) = Advscan(Run("a"));
@@ -36,18 +37,16 @@ public sealed class PoisonCommandTests : IDisposable
         double precision = excluded.Count(poison.Contains) / (double)excluded.Count, recall = excluded.Count(poison.Contains) / (double)poison.Count;
         Assert.True(precision >= 0.9 && recall >= 0.8, $"precision {precision}, recall {recall}");
         Assert.Equal(excluded.Order(), excluded);
-
-        Assert.Equal(CliApp.CheckFailed, Advscan(Run("b")).Exit);
-        Assert.Equal(File.ReadAllBytes(files.PathOf("a.json")), File.ReadAllBytes(files.PathOf("b.json")));
-        Assert.Equal(File.ReadAllBytes(files.PathOf("a.txt")), File.ReadAllBytes(files.PathOf("b.txt")));
+        Assert.Contains("\"poisonSuspectedShare\"", File.ReadAllText(files.PathOf("a.json")));
     }
 
     [Fact]
-    public void Poison_on_clean_training_data_exits_zero_with_an_empty_exclusion_list()
+    public void Poison_on_clean_digits_exits_zero_with_an_empty_exclusion_list()
     {
+        // The 1,000 held-out digits keep this fast; the clean training subset is PoisonScreeningTests'.
         var ids = files.PathOf("ids.txt");
-        var (exit, output, errors) = Advscan("poison", "--model", Model, "--data", Path.Combine(ConfigFiles.Fixtures, "mnist-clean-train-images-idx3-ubyte"),
-            "--labels", Path.Combine(ConfigFiles.Fixtures, "mnist-clean-train-labels-idx1-ubyte"), "--exclude-out", ids, "--plain-progress");
+        var (exit, output, errors) = Advscan("poison", "--model", Model, "--data", Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte"),
+            "--labels", Path.Combine(ConfigFiles.Fixtures, "mnist-test-labels-idx1-ubyte"), "--exclude-out", ids, "--plain-progress");
         Assert.True(exit == CliApp.Success, output + errors);
         Assert.Contains("no class flagged", output);
         Assert.Equal("", File.ReadAllText(ids));

@@ -1,14 +1,18 @@
 namespace AdvScan.Checks.Poisoning;
 
 /// <summary>
-/// The leading principal directions of a set of rows, in float64, by seeded orthogonal (subspace) iteration on the
-/// implicit covariance XᵀX followed by a Rayleigh-Ritz rotation. Chosen over a library SVD because it is the same
-/// arithmetic in the same order on every machine and thread count (byte-identical reports), never forms the D×D
-/// covariance (a user-named conv layer may have thousands of dimensions), and the checks need only a few directions.
+/// The leading principal directions of a set of rows, in float64: up to 256 dimensions by an exact Jacobi decomposition
+/// of the covariance, above that by seeded orthogonal (subspace) iteration on the implicit covariance XᵀX followed by a
+/// Rayleigh-Ritz rotation. Chosen over a library SVD because it is the same
+/// arithmetic in the same order on every machine and thread count (byte-identical reports); the iteration never forms
+/// the D×D covariance (a user-named conv layer may have thousands of dimensions) and the checks need only a few directions.
 /// </summary>
 public static class PrincipalComponents
 {
     private const int Oversample = 6, MaxIterations = 300;
+
+    /// <summary>Up to this many dimensions the covariance is formed and decomposed exactly (Jacobi), which is faster than iterating.</summary>
+    private const int DirectLimit = 256;
     private const double Tolerance = 1e-10;
 
     /// <summary>Rows minus their mean.</summary>
@@ -29,6 +33,7 @@ public static class PrincipalComponents
     {
         int n = centred.Count, d = centred[0].Length;
         k = Math.Min(k, Math.Min(n, d));
+        if (d <= DirectLimit) return Direct(centred, k);
         int m = Math.Min(d, k + Oversample);
         var random = new Random(seed);
         var basis = new double[m][];
@@ -56,13 +61,44 @@ public static class PrincipalComponents
             var v = new double[d];
             for (int a = 0; a < m; a++) for (int j = 0; j < d; j++) v[j] += vectors[a, i] * basis[a][j];
             Normalise(v);
-            int largest = 0;
-            for (int j = 1; j < d; j++) if (Math.Abs(v[j]) > Math.Abs(v[largest])) largest = j;
-            if (v[largest] < 0) for (int j = 0; j < d; j++) v[j] = -v[j];
-            directions[i] = v;
+            directions[i] = SignFixed(v);
             variances[i] = values[i];
         }
         return (directions, variances);
+    }
+
+    /// <summary>The covariance formed (n·d² work) and fully decomposed: exact, and no convergence to wait for at small d.</summary>
+    private static (double[][] Directions, double[] Variances) Direct(IReadOnlyList<double[]> centred, int k)
+    {
+        int d = centred[0].Length;
+        var covariance = new double[d, d];
+        foreach (var r in centred)
+            for (int a = 0; a < d; a++)
+            {
+                double ra = r[a];
+                if (ra == 0) continue;
+                for (int b = a; b < d; b++) covariance[a, b] += ra * r[b];
+            }
+        for (int a = 0; a < d; a++)
+            for (int b = a; b < d; b++) covariance[b, a] = covariance[a, b] /= centred.Count;
+        var (values, vectors) = SymmetricEigen.Decompose(covariance);
+        var directions = new double[k][];
+        for (int i = 0; i < k; i++)
+        {
+            var v = new double[d];
+            for (int j = 0; j < d; j++) v[j] = vectors[j, i];
+            directions[i] = SignFixed(v);
+        }
+        return (directions, values.Take(k).ToArray());
+    }
+
+    /// <summary>Flips a direction so its largest component is positive: the sign an eigensolver returns is arbitrary.</summary>
+    private static double[] SignFixed(double[] v)
+    {
+        int largest = 0;
+        for (int j = 1; j < v.Length; j++) if (Math.Abs(v[j]) > Math.Abs(v[largest])) largest = j;
+        if (v[largest] < 0) for (int j = 0; j < v.Length; j++) v[j] = -v[j];
+        return v;
     }
 
     /// <summary>Each centred row's coordinates along <paramref name="directions"/>.</summary>

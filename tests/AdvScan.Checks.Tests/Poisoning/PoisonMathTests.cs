@@ -38,6 +38,25 @@ public class PoisonMathTests
     }
 
     [Fact]
+    public void Above_256_dimensions_the_iterative_path_finds_the_same_leading_direction()
+    {
+        // 300 dimensions: variance 9 along a fixed unit vector, 1 along the first axis, 0.01 elsewhere.
+        var random = new Random(3);
+        var u = Enumerable.Range(0, 300).Select(j => j is 5 or 6 ? Math.Sqrt(0.5) : 0.0).ToArray();
+        var rows = Enumerable.Range(0, 600).Select(_ =>
+        {
+            double a = 3 * Gaussian(random);
+            var r = Enumerable.Range(0, 300).Select(j => a * u[j] + 0.1 * Gaussian(random)).ToArray();
+            r[0] += Gaussian(random);
+            return r;
+        }).ToArray();
+        var (directions, variances) = PrincipalComponents.Top(PrincipalComponents.Centre(rows), 2, seed: 1);
+        Assert.Equal(1, Math.Abs(PrincipalComponents.Dot(directions[0], u)), 2);
+        Assert.Equal(1, Math.Abs(directions[1][0]), 1);
+        Assert.InRange(variances[0], 8, 10);
+    }
+
+    [Fact]
     public void Two_means_separates_two_blobs_and_ashman_d_reads_their_distance_over_their_spread()
     {
         var random = new Random(2);

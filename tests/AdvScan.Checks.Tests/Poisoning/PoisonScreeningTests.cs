@@ -16,7 +16,7 @@ public class PoisonScreeningTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Activation_clustering_finds_the_recorded_badnets_poison_and_flags_the_target_class()
+    public void Activation_clustering_finds_the_recorded_badnets_poison_flags_the_target_class_and_gives_the_same_ids_for_the_same_seed()
     {
         var result = Screen("mnist-badnets.onnx", PoisonedImages, PoisonedLabels,
             new PoisoningSettings(PoisonedImages, PoisonedLabels, Truth: PoisonedTruth));
@@ -26,6 +26,10 @@ public class PoisonScreeningTests(ITestOutputHelper output)
         Assert.Equal(297, clustering.Poisoned);
         Assert.True(clustering.Precision >= 0.9, $"precision {clustering.Precision}");
         Assert.True(clustering.Recall >= 0.8, $"recall {clustering.Recall}");
+
+        var again = Screen("mnist-badnets.onnx", PoisonedImages, PoisonedLabels, new PoisoningSettings(PoisonedImages, PoisonedLabels, Truth: PoisonedTruth));
+        Assert.Equal(result.Suspected.Select(s => (s.Index, s.Score)), again.Suspected.Select(s => (s.Index, s.Score)));
+        Assert.Equal(result.Verdicts.Select(v => (v.Separation, v.Silhouette, v.Choice)), again.Verdicts.Select(v => (v.Separation, v.Silhouette, v.Choice)));
     }
 
     [Fact]
