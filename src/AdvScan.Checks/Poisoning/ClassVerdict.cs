@@ -15,6 +15,9 @@ public sealed record ClassVerdict(
     /// <summary>Clustering, flagged classes: label agreement (<see cref="LabelConsistency"/>) of the marked and the other cluster.</summary>
     public (double Marked, double Other)? Agreement { get; init; }
 
+    /// <summary>Spectral, flagged classes: every sample's coordinate along the top singular vector and its side of the 2-means split.</summary>
+    public IReadOnlyList<(int Index, double Coordinate, int Side)> Projection { get; init; } = [];
+
     /// <summary>Which cluster was marked and why, for the report.</summary>
     public string? Choice { get; init; }
 }

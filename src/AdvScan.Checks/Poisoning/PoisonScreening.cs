@@ -33,9 +33,22 @@ public static class PoisonScreening
             if (settings.RunsClustering) verdicts.Add(ActivationClustering.Judge(c, indices, rows, settings));
             if (settings.RunsSpectral) verdicts.Add(SpectralSignatures.Judge(c, indices, rows, settings));
         }
+        // Label agreement is measured once per flagged class and serves both methods' choice of the poison side.
+        var agreement = new Dictionary<int, Dictionary<int, double>>();
+        Dictionary<int, double> AgreementOf(int cls)
+        {
+            if (agreement.TryGetValue(cls, out var known)) return known;
+            var members = representations.ByClass[cls].Indices;
+            var values = LabelConsistency.Agreement(data, members, batchSize, graph.Device, cancellationToken);
+            return agreement[cls] = members.Select((index, k) => (index, values[k])).ToDictionary(x => x.index, x => x.Item2);
+        }
         for (int i = 0; i < verdicts.Count; i++)
-            if (verdicts[i] is { Method: ActivationClustering.Name, Flagged: true } v)
-                verdicts[i] = ChooseCluster(v, data, batchSize, graph.Device, cancellationToken);
+            verdicts[i] = verdicts[i] switch
+            {
+                { Method: ActivationClustering.Name, Flagged: true } v => ChooseCluster(v, AgreementOf(v.Class)),
+                { Method: SpectralSignatures.Name, Flagged: true } v => ChooseSide(v, AgreementOf(v.Class), settings),
+                var v => v,
+            };
         var suspected = Rank(verdicts, data);
         var figures = truth is null ? null : Figures(verdicts, suspected, truth);
         return new PoisoningResult(extractor.Description, representations.Dimensions, data.Labels.Count, data.ClassNames, verdicts, suspected, figures);
@@ -45,15 +58,25 @@ public static class PoisonScreening
     /// The smaller cluster is the poison (Chen et al.) unless the larger one agrees with its label clearly less in pixel
     /// space (by <see cref="AgreementMargin"/>): the dirty-label poison that outnumbers the genuine samples of its target.
     /// </summary>
-    private static ClassVerdict ChooseCluster(ClassVerdict v, OpenedDataset data, int batchSize, TorchSharp.torch.Device device, CancellationToken cancellationToken)
+    private static ClassVerdict ChooseCluster(ClassVerdict v, Dictionary<int, double> agreement)
     {
-        var members = v.Marked.Concat(v.Other).Select(m => m.Index).ToList();
-        var agreement = LabelConsistency.Agreement(data, members, batchSize, device, cancellationToken);
-        double minority = agreement.Take(v.Marked.Count).Average(), majority = agreement.Skip(v.Marked.Count).Average();
+        double minority = v.Marked.Average(m => agreement[m.Index]), majority = v.Other.Average(m => agreement[m.Index]);
         string figures = FormattableString.Invariant($"label agreement of pixel-space neighbours {minority:0.00} in the smaller cluster, {majority:0.00} in the larger");
         return majority + AgreementMargin < minority
             ? v with { Marked = v.Other, Other = v.Marked, Agreement = (majority, minority), Choice = $"the larger cluster ({figures})" }
             : v with { Agreement = (minority, majority), Choice = $"the smaller cluster ({figures})" };
+    }
+
+    /// <summary>The same rule for spectral signatures' split along the top singular vector: the genuine side is the larger one unless its label agreement is clearly lower.</summary>
+    private static ClassVerdict ChooseSide(ClassVerdict v, Dictionary<int, double> agreement, PoisoningSettings settings)
+    {
+        var sides = new[] { 0, 1 }.Select(s => v.Projection.Where(p => p.Side == s).ToList()).ToArray();
+        int larger = sides[1].Count > sides[0].Count ? 1 : 0;
+        double agreeLarger = sides[larger].Average(p => agreement[p.Index]), agreeSmaller = sides[1 - larger].Average(p => agreement[p.Index]);
+        int genuine = agreeLarger + AgreementMargin < agreeSmaller ? 1 - larger : larger;
+        string why = FormattableString.Invariant($"label agreement {agreeSmaller:0.00} on the smaller side, {agreeLarger:0.00} on the larger");
+        var recentred = SpectralSignatures.Recentre(v, genuine, why, settings);
+        return recentred with { Agreement = genuine == larger ? (agreeSmaller, agreeLarger) : (agreeLarger, agreeSmaller) };
     }
 
     /// <summary>How much lower the larger cluster's label agreement must be before it, not the smaller, is called the poison.</summary>
