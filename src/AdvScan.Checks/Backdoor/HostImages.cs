@@ -1,3 +1,4 @@
+using AdvScan.Scanning;
 using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Checks.Backdoor;
@@ -11,12 +12,18 @@ public sealed record HostImages(float[] Pixels, long[] Shape, int[] Labels)
     public int Height => (int)Shape[2];
     public int Width => (int)Shape[3];
 
-    public static HostImages Read(CheckContext context, IReadOnlyList<int> indices)
+    public static HostImages Read(CheckContext context, IReadOnlyList<int> indices) => Read(context.Read(indices));
+
+    /// <summary>Every example of <paramref name="dataset"/> at <paramref name="indices"/> (all of it when null).</summary>
+    public static HostImages Read(OpenedDataset dataset, IReadOnlyList<int>? indices = null, CancellationToken cancellationToken = default) =>
+        Read(dataset.Read(indices ?? Enumerable.Range(0, dataset.Labels.Count).ToList(), 256, cancellationToken));
+
+    private static HostImages Read(IEnumerable<LabeledBatch> batches)
     {
         var pixels = new List<float>();
         var labels = new List<int>();
         long[]? image = null;
-        foreach (var batch in context.Read(indices))
+        foreach (var batch in batches)
         {
             image ??= batch.Shape[1..];
             pixels.AddRange(batch.Pixels);

@@ -9,7 +9,7 @@ namespace AdvScan.Checks.Backdoor;
 /// </summary>
 /// <param name="StampedShare">Share of the fine-tuning images that carry the trigger (the paper's 20%).</param>
 /// <param name="LearningRate">Adam's rate: small, so the clean task is kept while the trigger's shortcut is unlearned.</param>
-public sealed record UnlearningOptions(double StampedShare = 0.2, int Epochs = 5, int BatchSize = 32, double LearningRate = 1e-3, int Seed = 0)
+public sealed record UnlearningOptions(double StampedShare = 0.2, int Epochs = 3, int BatchSize = 32, double LearningRate = 1e-3, int Seed = 0)
 {
     public void Validate()
     {

@@ -7,7 +7,6 @@ public class NeuralCleanseZooTests
 {
     [Theory]
     [InlineData("mnist-cnn.onnx")]
-    [InlineData("fashion-cnn.onnx")]
     [InlineData("signs-cnn.onnx")]
     public void Neural_cleanse_flags_no_class_of_a_model_trained_on_clean_data(string model)
     {
@@ -15,6 +14,23 @@ public class NeuralCleanseZooTests
         var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
         Assert.True(a.Flagged.Count == 0,
             $"{model}: flagged [{string.Join(",", a.Flagged)}], norms [{string.Join(", ", a.Reversal.MaskNorms.Select(n => n.ToString("0.#")))}]");
+    }
+
+    /// <summary>
+    /// The measured false positive: on fashion-cnn, trained on clean data, the paper's test flags 'bag' (class 8). Its
+    /// smallest trigger is about a third of the median mask (13 of 41 pixels at 60 and at 100 epochs, so not an artefact
+    /// of the budget) and takes over most held-out images, so a small patch really does turn this model's inputs into
+    /// bags: a natural shortcut the MAD statistic cannot tell from a planted one. Recorded here so that a change in
+    /// what the check flags on a clean model shows.
+    /// </summary>
+    [Fact]
+    public void Neural_cleanse_flags_only_bag_on_the_clean_fashion_model_a_natural_shortcut_the_anomaly_index_cannot_tell_from_a_backdoor()
+    {
+        using var zoo = new ZooContext("fashion-cnn.onnx", 100);
+        var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
+        Assert.Equal([8], a.Flagged);
+        Assert.True(a.Reversal.Classes[8].MaskNorm < 0.5 * AnomalyIndex.Median(a.Reversal.MaskNorms));
+        Assert.True(a.HeldOutSuccess[8].Value >= 0.9, $"the bag trigger sends {a.HeldOutSuccess[8].Value:P1} of held-out images to bag");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace AdvScan.Checks.Tests.Backdoor;
 /// scanner builds one: ONNX Runtime session, opened dataset with the model's pixel mapping, seeded stratified sample,
 /// and the imported graph on first use.
 /// </summary>
-internal sealed class ZooContext : IDisposable
+public sealed class ZooContext : IDisposable
 {
     private readonly ReferenceSession runtime;
     private readonly OpenedDataset dataset;
