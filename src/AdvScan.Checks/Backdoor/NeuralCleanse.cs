@@ -49,8 +49,12 @@ public static class NeuralCleanse
         for (int epoch = 0; epoch < options.Epochs && !schedule.AllStopped; epoch++)
         {
             random.Shuffle(order);
-            var hits = new long[classes];
             long seen = 0;
+            // Counts and costs stay on the device for the whole epoch: reading a count back every step would
+            // synchronise the host with every batch, which the raw forward+backward loop does not pay.
+            using var epochScope = torch.NewDisposeScope();
+            var hits = torch.zeros(classes, dtype: ScalarType.Int64, device: device);
+            var costs = torch.tensor(schedule.Costs.Select(c => (float)c).ToArray(), device: device);
             for (int start = 0; start < n; start += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -63,17 +67,16 @@ public static class NeuralCleanse
                 var targets = torch.arange(classes, dtype: ScalarType.Int64, device: device).repeat_interleave(size);
                 var crossEntropy = F.cross_entropy(logits, targets, reduction: nn.Reduction.None).view(classes, size).mean([1]);
                 var norms = mask.abs().sum([1, 2, 3]);
-                var costs = torch.tensor(schedule.Costs.Select(c => (float)c).ToArray(), device: device);
                 var loss = (crossEntropy + costs * norms).sum();
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                var hit = logits.argmax(1).eq(targets).view(classes, size).sum([1]).cpu().data<long>().ToArray();
-                for (int k = 0; k < classes; k++) hits[k] += hit[k];
+                using (torch.no_grad()) hits.add_(logits.argmax(1).eq(targets).view(classes, size).sum([1]));
                 seen += size;
                 forwarded += (long)classes * size;
                 steps++;
             }
+            var hitCounts = hits.cpu().data<long>().ToArray();
             epochs++;
 
             // The paper keeps the best mask seen at an epoch's end: the smallest that met the threshold over the epoch.
@@ -85,7 +88,7 @@ public static class NeuralCleanse
                 var patternHost = pattern.cpu().data<float>().ToArray();
                 for (int k = 0; k < classes; k++)
                 {
-                    double success = hits[k] / (double)seen;
+                    double success = hitCounts[k] / (double)seen;
                     var kMask = maskHost.AsSpan(k * height * width, height * width).ToArray();
                     double norm = kMask.Sum(v => (double)v);
                     bool isBest = schedule.EndEpoch(k, success, norm);
