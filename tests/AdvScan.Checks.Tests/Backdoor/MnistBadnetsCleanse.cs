@@ -23,6 +23,3 @@ public sealed class MnistBadnetsCleanse : IDisposable
 
     public void Dispose() => Zoo.Dispose();
 }
-
-[CollectionDefinition(MnistBadnetsCleanse.Name)]
-public sealed class MnistBadnetsCleanseCollection : ICollectionFixture<MnistBadnetsCleanse>;
