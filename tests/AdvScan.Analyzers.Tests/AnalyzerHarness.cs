@@ -16,6 +16,14 @@ internal static class AnalyzerHarness
 {
     public static readonly string FixturesDir = Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
+    // Read once: every test compiles against the same framework and ONNX Runtime assemblies.
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .Append(MetadataReference.CreateFromFile(typeof(InferenceSession).Assembly.Location))
+            .ToArray());
+
     public static string RepoFixture(string name)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -25,11 +33,8 @@ internal static class AnalyzerHarness
 
     public static ImmutableArray<Diagnostic> Run(string source, params AdditionalFile[] files)
     {
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Select(p => MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(InferenceSession).Assembly.Location));
         var tree = CSharpSyntaxTree.ParseText(source, path: "/src/App.cs");
-        var compilation = CSharpCompilation.Create("App", [tree], references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var compilation = CSharpCompilation.Create("App", [tree], References.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "the test source must compile: " + string.Join("; ", errors));
 
