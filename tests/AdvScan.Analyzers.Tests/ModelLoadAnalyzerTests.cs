@@ -68,6 +68,23 @@ public class ModelLoadAnalyzerTests
     }
 
     [Fact]
+    public void A_near_threshold_gate_is_shown_as_such_and_a_passing_scan_shows_nothing()
+    {
+        var sarif = File.ReadAllText(Path.Combine(FixturesDir, "mnist-cnn.strict.sarif"));
+        // The SARIF writer marks near-threshold gates with level "warning" and leaves passing gates out entirely.
+        var near = sarif.Replace("\"level\": \"error\"", "\"level\": \"warning\"", StringComparison.Ordinal);
+        var passing = sarif.Replace("\"ruleId\": \"ADV1002\"", "\"ruleId\": \"ADV1002\", \"kind\": \"pass\"", StringComparison.Ordinal)
+            .Replace("\"level\": \"error\"", "\"level\": \"note\"", StringComparison.Ordinal);
+        AdditionalFile[] gated = [GatedModel("mnist-cnn.onnx"), new("/fraud.onnx", "", "model")];
+
+        var nearDiagnostics = Run(Loads, [.. gated, new AdditionalFile("/obj/near.sarif", near, "sarif")]);
+        var passingDiagnostics = Run(Loads, [.. gated, new AdditionalFile("/obj/pass.sarif", passing, "sarif")]);
+
+        Assert.StartsWith("AdvScan near-threshold gate (ADV1002) for 'mnist-cnn.onnx'", Assert.Single(nearDiagnostics).GetMessage());
+        Assert.Empty(passingDiagnostics);
+    }
+
+    [Fact]
     public void The_last_scan_of_another_model_is_not_shown_at_this_load()
     {
         var sarif = Path.Combine(FixturesDir, "mnist-cnn.strict.sarif");
