@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using AdvScan.Data;
+using AdvScan.Scanning;
 
-namespace AdvScan.Scanning;
+namespace AdvScan.Reporting;
 
 /// <summary>
 /// The JSON form of an <see cref="EvaluationReport"/>: fixed key order, invariant number formatting, and nothing
