@@ -29,6 +29,12 @@ public static class Program
         int reps = IntOption(args, "--reps", 15);
         int iterations = IntOption(args, "--iters", 10);
         torch.set_num_threads(threads);
+        if (args.Contains("--patch"))
+        {
+            // The patch mode alone: its runs are long (a 500-step optimisation per area) and measure other things.
+            PatchBench.Run(RepositoryRoot(), reps, IntOption(args, "--steps", 500));
+            return 0;
+        }
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"AdvScan engine benchmark: LeNet-style CNN (conv32-conv64-fc128-fc10), 28x28, batch {Batch}");
         Console.WriteLine($"threads {threads}, {reps} alternating repetitions of {iterations} batches each, medians reported");
