@@ -44,7 +44,7 @@ public static class CliApp
               Adam steps on them. --model fine-tunes an existing classifier; --arch trains a zoo architecture from
               scratch. --ramp-epochs raises eps linearly from 0 over the first epochs; --clean-weight W minimises
               (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
-        """ + "\n" + AttackCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
+        """ + "\n" + AttackCommand.Usage + "\n" + PatchCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -64,6 +64,7 @@ public static class CliApp
                 ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+                ("patch", _) => PatchCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }
