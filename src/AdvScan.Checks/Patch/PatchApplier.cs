@@ -20,7 +20,12 @@ public static class PatchApplier
     /// <param name="mask">[1,S,S] opacity of the texture.</param>
     /// <param name="images">[B,C,H,W] in [0,1].</param>
     /// <returns>[B,C,H,W] in [0,1].</returns>
-    public static Tensor Apply(Tensor patch, Tensor mask, Tensor images, IReadOnlyList<EotDraw> draws)
+    /// <param name="noisePerDraw">
+    /// Each draw's noise from its own seed (judging: an example's noise must not depend on its batch or shard), or the
+    /// whole batch's noise from the first draw's seed in one call (optimisation: the same distribution, a fraction of
+    /// the cost of a generator per row).
+    /// </param>
+    public static Tensor Apply(Tensor patch, Tensor mask, Tensor images, IReadOnlyList<EotDraw> draws, bool noisePerDraw = true)
     {
         long b = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         if (draws.Count != b) throw new ArgumentException($"{draws.Count} draws for {b} images", nameof(draws));
@@ -36,7 +41,7 @@ public static class PatchApplier
         var color = placed.narrow(1, 0, c);
         var alpha = placed.narrow(1, c, 1);
         var composite = images * (1 - alpha) + color;
-        return (composite + Noise(draws, c, h, w, device)).clamp(0.0, 1.0);
+        return (composite + Noise(draws, c, h, w, device, noisePerDraw)).clamp(0.0, 1.0);
     }
 
     /// <summary>
@@ -95,17 +100,27 @@ public static class PatchApplier
         return blurred.reshape(b, channels, h, w);
     }
 
-    /// <summary>Sensor noise, each draw from its own seed so a judged example's noise does not depend on its batch.</summary>
-    private static Tensor Noise(IReadOnlyList<EotDraw> draws, long c, long h, long w, Device device)
+    /// <summary>Sensor noise: unit Gaussians (per draw from its own seed, or for the batch at once) times each draw's sigma.</summary>
+    private static Tensor Noise(IReadOnlyList<EotDraw> draws, long c, long h, long w, Device device, bool perDraw)
     {
         if (draws.All(d => d.NoiseSigma <= 0)) return torch.zeros([1, 1, 1, 1], device: device);
-        var rows = new Tensor[draws.Count];
-        for (int i = 0; i < draws.Count; i++)
+        Tensor unit;
+        if (perDraw)
         {
-            using var generator = new Generator(unchecked((ulong)draws[i].NoiseSeed));
-            rows[i] = torch.randn([c, h, w], ScalarType.Float32, generator: generator) * draws[i].NoiseSigma;
+            var rows = new Tensor[draws.Count];
+            for (int i = 0; i < draws.Count; i++)
+            {
+                using var generator = new Generator(unchecked((ulong)draws[i].NoiseSeed));
+                rows[i] = torch.randn([c, h, w], ScalarType.Float32, generator: generator);
+            }
+            unit = torch.stack(rows);
         }
-        return torch.stack(rows).to(device);
+        else
+        {
+            using var generator = new Generator(unchecked((ulong)draws[0].NoiseSeed));
+            unit = torch.randn([draws.Count, c, h, w], ScalarType.Float32, generator: generator);
+        }
+        return unit.to(device).mul(Column(draws, d => d.NoiseSigma, device));
     }
 
     private static Tensor Column(IReadOnlyList<EotDraw> draws, Func<EotDraw, double> value, Device device) =>

@@ -59,7 +59,7 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
             adam.zero_grad();
             using (torch.enable_grad())
             {
-                var logits = graph.forward(toModelInput(PatchApplier.Apply(patch, mask, images, drawn)));
+                var logits = graph.forward(toModelInput(PatchApplier.Apply(patch, mask, images, drawn, noisePerDraw: false)));
                 var loss = Loss(logits, y, settings.Target);
                 if (settings.PrintabilityWeight > 0)
                     loss = loss + settings.PrintabilityWeight * Printability.NonPrintability(patch, mask, Printability.DefaultPalette);

@@ -8,7 +8,7 @@ namespace AdvScan.Checks.Tests.Patch;
 /// The patch attack on the checked-in signs-cnn: every verdict ONNX Runtime's, on held-out signs the patch was never
 /// optimised on, under EOT draws it never saw; the random patch of the same size and draws is the control.
 /// </summary>
-public sealed class UniversalPatchTests : IDisposable
+public sealed class UniversalPatchTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly PatchRegion SignFace = new(0.2, 0.2, 0.8, 0.8);
     private readonly ModelFixture signs = ModelFixture.Signs();
@@ -34,6 +34,7 @@ public sealed class UniversalPatchTests : IDisposable
 
         var success = Metric(report, "patchSuccess");
         var control = Metric(report, "patchControlSuccess");
+        output.WriteLine($"patch success {success.Successes}/{success.Trials} (95% CI {success.Lower:P1}-{success.Upper:P1}), random-patch control {control.Successes}/{control.Trials}");
         // Targeted to 'no-parking': the 90 held-out signs of the other nine classes.
         Assert.Equal(90, success.Trials);
         Assert.True(success.Value >= 0.8, $"patch success {success.Value:P1} ({success.Successes}/{success.Trials})");
