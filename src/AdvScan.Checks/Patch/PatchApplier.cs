@@ -32,16 +32,27 @@ public static class PatchApplier
         var device = images.device;
         var contrast = Column(draws, d => d.Contrast, device);
         var brightness = Column(draws, d => d.Brightness, device);
-        var lit = ((patch.unsqueeze(0) - 0.5) * contrast + 0.5 + brightness).clamp(0.0, 1.0);
+        // Every scalar explicit and kept alive to the end (TorchSharp's implicit Scalar temporaries, its default alpha
+        // included, were freed by the finalizer during native calls in long Release runs: "Unknown scalar type").
+        var zero = 0.0.ToScalar();
+        var half = 0.5.ToScalar();
+        var one = 1.0.ToScalar();
+        var minusHalf = (-0.5).ToScalar();
+        var lit = patch.unsqueeze(0).add(minusHalf, one).mul(contrast).add(half, one).add(brightness, one).clamp(zero, one);
         var opacity = mask.unsqueeze(0).expand(b, -1, -1, -1);
         // Premultiplied colour and opacity are resampled together, so blur and bilinear edges composite correctly.
-        var layer = torch.cat([lit * opacity, opacity], 1);
+        var layer = torch.cat([lit.mul(opacity), opacity], 1);
         var placed = F.grid_sample(layer, Grid(draws, h, w, device), GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
         placed = Blur(placed, draws);
         var color = placed.narrow(1, 0, c);
         var alpha = placed.narrow(1, c, 1);
-        var composite = images * (1 - alpha) + color;
-        return (composite + Noise(draws, c, h, w, device, noisePerDraw)).clamp(0.0, 1.0);
+        var composite = images.mul(alpha.neg().add(one, one)).add(color, one);
+        var result = composite.add(Noise(draws, c, h, w, device, noisePerDraw), one).clamp(zero, one);
+        GC.KeepAlive(zero);
+        GC.KeepAlive(half);
+        GC.KeepAlive(one);
+        GC.KeepAlive(minusHalf);
+        return result;
     }
 
     /// <summary>
@@ -52,7 +63,10 @@ public static class PatchApplier
     /// </summary>
     public static Tensor Grid(IReadOnlyList<EotDraw> draws, long h, long w, Device device)
     {
-        var grid = new float[draws.Count * h * w * 2];
+        // One buffer per thread and size, reused: a fresh 1 MB array per step kept the large-object heap churning, and
+        // the finalizer activity of those collections raced TorchSharp's implicit Scalar temporaries in Release runs.
+        long length = draws.Count * h * w * 2;
+        var grid = gridBuffer is { } cached && cached.LongLength == length ? cached : gridBuffer = new float[length];
         long at = 0;
         for (int i = 0; i < draws.Count; i++)
         {
@@ -122,6 +136,8 @@ public static class PatchApplier
         }
         return unit.to(device).mul(Column(draws, d => d.NoiseSigma, device));
     }
+
+    [ThreadStatic] private static float[]? gridBuffer;
 
     private static Tensor Column(IReadOnlyList<EotDraw> draws, Func<EotDraw, double> value, Device device) =>
         torch.tensor(draws.Select(d => (float)value(d)).ToArray(), [draws.Count, 1, 1, 1]).to(device);

@@ -76,7 +76,10 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
             }
             adam.step();
             schedule.step();
-            using (torch.no_grad()) patch.clamp_(0.0, 1.0);
+            var (low, high) = (0.0.ToScalar(), 1.0.ToScalar());
+            using (torch.no_grad()) patch.clamp_(low, high);
+            GC.KeepAlive(low);
+            GC.KeepAlive(high);
             onStep?.Invoke();
         }
 
