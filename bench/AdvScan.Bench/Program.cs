@@ -29,6 +29,12 @@ public static class Program
         int reps = IntOption(args, "--reps", 15);
         int iterations = IntOption(args, "--iters", 10);
         torch.set_num_threads(threads);
+        if (args.Contains("--patch"))
+        {
+            // The patch mode alone: its runs are long (a 500-step optimisation per area) and measure other things.
+            PatchBench.Run(RepositoryRoot(), reps, IntOption(args, "--steps", 500));
+            return 0;
+        }
         var inv = CultureInfo.InvariantCulture;
         if (args.Contains("--backdoor-only"))
         {

@@ -44,7 +44,9 @@ public static class DiagnosticIds
     public const string MaskingNonMonotone = "ADV1015";
     /// <summary>Gradient masking: robust accuracy at eps 0 differs from clean accuracy.</summary>
     public const string MaskingZeroBudget = "ADV1016";
-    // Next free ADV1xxx: ADV1017.
+    /// <summary>The random-patch control of the patch attack changes too many predictions: occlusion alone breaks the model (patchControlSuccess).</summary>
+    public const string PatchControlSuccess = "ADV1017";
+    // Next free ADV1xxx: ADV1018.
 
     // ADV2xxx: bad input.
     /// <summary>MSBuild fallback: the CLI rejected its input without a coded diagnostic.</summary>

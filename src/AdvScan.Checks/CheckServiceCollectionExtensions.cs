@@ -10,6 +10,7 @@ public static class CheckServiceCollectionExtensions
         services.AddSingleton<Scanning.Checks.IScanCheck, Poisoning.PoisoningCheck>();
         services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.NeuralCleanseCheck>();
         services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.StripCheck>();
+        services.AddSingleton<Scanning.Checks.IScanCheck, Patch.PatchCheck>();
         return services;
     }
 }
