@@ -39,7 +39,12 @@ public sealed class RobustnessScanTransformer : ITransformer
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         throw new NotSupportedException("the AdvScan step is not a row-to-row mapper");
 
-    /// <summary>Not saved with the model yet: an ML.NET model zip cannot carry this step.</summary>
+    /// <summary>
+    /// Not saved: ML.NET 5.0.1 keeps what a custom transformer needs to save and load itself (VersionInfo,
+    /// ModelLoadContext, LoadableClassAttribute, SignatureLoadModel) internal (CS0122 when used from here), and
+    /// CustomMapping saves only a contract name, not the model bytes and options. The step gates at Fit and passes rows
+    /// through, so save the fitted chain without it (everything before this step).
+    /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException("saving the AdvScan step with mlContext.Model.Save is not implemented; save the pipeline without it");
 }
