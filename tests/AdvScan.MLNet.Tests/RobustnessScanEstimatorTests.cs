@@ -127,4 +127,25 @@ public sealed class RobustnessScanEstimatorTests : IDisposable
         Assert.True(keyReport.CleanAccuracy.Value > 0.9, $"signs-cnn is ~99% accurate; {keyReport.CleanAccuracy.Value} means the labels are shifted");
         Assert.Equal(ScanReportJson.Serialize(intReport with { Data = "" }), ScanReportJson.Serialize(keyReport with { Data = "" }));
     }
+
+    [Fact]
+    public void Interleaved_and_offset_pixels_are_undone_to_the_same_scan_as_plain_CHW_pixels()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = SignsData(ml);
+        RobustnessScanOptions Options(bool interleave, float offset, float? scale) =>
+            new() { Attack = "fgsm", Epsilon = 0.02, SampleSize = 20, Seed = 9, Interleave = interleave, Offset = offset, Scale = scale };
+        var plain = SignsPipeline.Images(ml).Append(ml.Transforms.ScanRobustness(SignsPipeline.SignsModel, "pixels", "Label", Options(false, 0, null)));
+        // HWC order, bytes shifted by 10 and scaled by 1/128: ML.NET writes (byte - 10) / 128 for each value.
+        var shifted = ml.Transforms.LoadImages("image", imageFolder: "", inputColumnName: nameof(SignRow.ImagePath))
+            .Append(ml.Transforms.ResizeImages("image", 32, 32))
+            .Append(ml.Transforms.ExtractPixels("pixels", "image", interleavePixelColors: true, offsetImage: 10, scaleImage: 1f / 128))
+            .Append(ml.Transforms.ScanRobustness(SignsPipeline.SignsModel, "pixels", "Label", Options(true, 10, 1f / 128)));
+
+        var expected = plain.Fit(data).LastTransformer.Report;
+        var actual = shifted.Fit(data).LastTransformer.Report;
+
+        Assert.True(expected.CleanAccuracy.Value > 0.9);
+        Assert.Equal(ScanReportJson.Serialize(expected with { Data = "" }), ScanReportJson.Serialize(actual with { Data = "" }));
+    }
 }
