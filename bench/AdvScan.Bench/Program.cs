@@ -30,6 +30,12 @@ public static class Program
         int iterations = IntOption(args, "--iters", 10);
         torch.set_num_threads(threads);
         var inv = CultureInfo.InvariantCulture;
+        if (args.Contains("--backdoor-only"))
+        {
+            Console.WriteLine($"threads {threads}, {Environment.ProcessorCount} logical cores");
+            BackdoorBench.Run(RepositoryRoot(), IntOption(args, "--backdoor-reps", 1));
+            return 0;
+        }
         Console.WriteLine($"AdvScan engine benchmark: LeNet-style CNN (conv32-conv64-fc128-fc10), 28x28, batch {Batch}");
         Console.WriteLine($"threads {threads}, {reps} alternating repetitions of {iterations} batches each, medians reported");
         Console.WriteLine($"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
@@ -115,6 +121,7 @@ public static class Program
             }
         }
         if (!args.Contains("--engine-only")) AttackBench.Run(RepositoryRoot(), reps, threads);
+        if (!args.Contains("--engine-only")) BackdoorBench.Run(RepositoryRoot(), IntOption(args, "--backdoor-reps", 1));
         return 0;
     }
 

@@ -8,6 +8,8 @@ public static class CheckServiceCollectionExtensions
     public static IServiceCollection AddAdvScanChecks(this IServiceCollection services)
     {
         services.AddSingleton<Scanning.Checks.IScanCheck, Poisoning.PoisoningCheck>();
+        services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.NeuralCleanseCheck>();
+        services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.StripCheck>();
         return services;
     }
 }

@@ -49,7 +49,7 @@ public static class CliApp
               Adam steps on them. --model fine-tunes an existing classifier; --arch trains a zoo architecture from
               scratch. --ramp-epochs raises eps linearly from 0 over the first epochs; --clean-weight W minimises
               (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
-        """ + "\n" + AttackCommand.Usage + "\n" + PoisonCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
+        """ + "\n" + UnlearnCommand.Usage + "\n" + AttackCommand.Usage + "\n" + PoisonCommand.Usage + "\n" + BackdoorCommand.Usage + "\n" + StripCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -71,6 +71,8 @@ public static class CliApp
                 ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
                 ("poison", _) => PoisonCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
+                ("backdoor", _) => BackdoorCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
+                ("strip", _) => StripCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }

@@ -12,6 +12,7 @@ internal static class HardenCommand
 {
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellationToken = default)
     {
+        if (args.Flag("--unlearn")) return UnlearnCommand.Run(args, output);
         var modelPath = args.String("--model");
         var archName = args.String("--arch");
         if ((modelPath is null) == (archName is null))

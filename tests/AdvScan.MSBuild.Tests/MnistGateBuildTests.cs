@@ -132,6 +132,45 @@ public sealed class MnistGateBuildTests(PackedExample workspace) : IClassFixture
         Assert.Contains("error ADV4001: The AdvScan CLI was not found at '" + missing + "'", build.Output);
     }
 
+    [Fact]
+    public void The_packed_analyzers_warn_at_an_ungated_load_and_show_the_last_scans_failed_gate_at_the_gated_load()
+    {
+        var project = workspace.CopyExample("analyzers");
+        var csproj = Path.Combine(project, "MnistGate.csproj");
+        // The real ONNX Runtime API, so the analyzers bind `new InferenceSession(...)` as they would in a user's code.
+        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("<ItemGroup>",
+            "<ItemGroup>\n    <PackageReference Include=\"Microsoft.ML.OnnxRuntime.Managed\" Version=\"1.31.1\" />", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(project, "Loads.cs"), """
+            using Microsoft.ML.OnnxRuntime;
+
+            public static class Loads
+            {
+                public static InferenceSession Digits() => new InferenceSession("models/mnist-cnn.onnx");
+                public static InferenceSession Fraud() => new InferenceSession("models/fraud.onnx");
+            }
+            """);
+
+        var first = workspace.Build(project, "-p:MnistGateStrict=true");
+        var second = workspace.Build(project, "-p:MnistGateStrict=true", "-p:AdvScanEnabled=false");
+
+        Assert.True(first.ExitCode != 0, first.ToString());
+        Assert.Matches(new Regex(@"Loads\.cs\(6,\d+\): warning ADV3001: 'models/fraud\.onnx' is loaded here but no AdvScanModel item gates it"), first.Output);
+        Assert.DoesNotMatch(new Regex(@"warning ADV3001: 'models/mnist-cnn\.onnx'"), first.Output);
+        // The scan runs after Build, so its verdict reaches the compiler on the next build.
+        Assert.DoesNotMatch(new Regex("warning ADV3002"), first.Output);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Matches(new Regex(@"Loads\.cs\(5,\d+\): warning ADV3002: AdvScan failed gate \(ADV1002\) for 'mnist-cnn\.onnx': Gate '[^']+': robust accuracy under pgd at eps 0\.3 "), second.Output);
+    }
+
+    [Fact]
+    public void The_package_carries_the_analyzers_where_the_CSharp_compiler_loads_them_and_stays_under_250_MB()
+    {
+        using var package = System.IO.Compression.ZipFile.OpenRead(workspace.Package);
+        Assert.Contains("analyzers/dotnet/cs/AdvScan.Analyzers.dll", package.Entries.Select(e => e.FullName));
+        // nuget.org's limit; with one platform's libtorch the package is ~147 MB.
+        Assert.InRange(new FileInfo(workspace.Package).Length, 1, 250L * 1024 * 1024);
+    }
+
     private static string ScanFolder(string project) => Path.Combine(project, "obj", "Debug", "net10.0", "advscan");
 
     private static int LineContaining(string file, string text)

@@ -15,7 +15,7 @@ namespace AdvScan.MSBuild.Tests;
 public sealed class PackedExample : IDisposable
 {
     private static readonly string[] FixtureFiles = ["mnist-cnn.onnx", "mnist-test-images-idx3-ubyte", "mnist-test-labels-idx1-ubyte"];
-    private static readonly string[] SourceFolders = ["src", "msbuild", "build"];
+    private static readonly string[] SourceFolders = ["src", "msbuild", "build", "analyzers"];
     private static readonly string[] SourceFiles = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "nuget.config", "README.md"];
 
     public string RepositoryRoot { get; }

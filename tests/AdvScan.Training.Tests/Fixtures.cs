@@ -25,7 +25,7 @@ internal static class Fixtures
     {
         "mnist-cnn.onnx" or "mnist-badnets.onnx" or "mnist-robust.onnx" => MnistTest(),
         "fashion-cnn.onnx" => FashionTest(),
-        "signs-cnn.onnx" => SignsTest(),
+        "signs-cnn.onnx" or "signs-badnets.onnx" => SignsTest(),
         _ => throw new ArgumentException(model),
     };
 

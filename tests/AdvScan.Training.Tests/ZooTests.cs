@@ -10,6 +10,7 @@ public sealed class ZooTests
     [InlineData("fashion-cnn.onnx", 0.88)]
     [InlineData("signs-cnn.onnx", 0.95)]
     [InlineData("mnist-badnets.onnx", 0.97)]
+    [InlineData("signs-badnets.onnx", 0.95)]
     [InlineData("mnist-robust.onnx", 0.95)]
     public void Zoo_model_reaches_its_clean_accuracy_on_the_held_out_set(string model, double minimum)
     {
@@ -25,6 +26,7 @@ public sealed class ZooTests
     [InlineData("fashion-cnn")]
     [InlineData("signs-cnn")]
     [InlineData("mnist-badnets")]
+    [InlineData("signs-badnets")]
     [InlineData("mnist-robust")]
     public void Zoo_metrics_record_the_clean_accuracy_the_checked_in_model_reaches(string model)
     {
@@ -49,6 +51,23 @@ public sealed class ZooTests
 
         double success = predictions.Count(p => p == truth.TargetClass) / (double)predictions.Length;
         Assert.True(success >= 0.95, $"trigger success {success:P2} is below 95%");
+    }
+
+    [Fact]
+    public void Signs_badnets_sticker_sends_stamped_held_out_signs_of_other_classes_to_the_target_and_the_clean_signs_model_ignores_it()
+    {
+        var truth = BackdoorGroundTruth.Load(Fixtures.PathOf("signs-badnets.backdoor.json"));
+        var test = Fixtures.SignsTest();
+        var others = truth.Trigger.StampAll(test.Subset(Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != truth.TargetClass).ToArray()));
+
+        double success = Fixtures.OrtPredict(Fixtures.Model("signs-badnets.onnx"), others).Count(p => p == truth.TargetClass) / (double)others.Count;
+        double control = Fixtures.OrtPredict(Fixtures.Model("signs-cnn.onnx"), others).Count(p => p == truth.TargetClass) / (double)others.Count;
+
+        Assert.Equal(5, truth.TargetClass);
+        Assert.Equal([1f, 0f, 1f], truth.Trigger.Values);
+        Assert.Equal(800, truth.PoisonedIndices.Count);
+        Assert.True(success >= 0.95, $"sticker success {success:P2} is below 95%");
+        Assert.True(control < 0.05, $"{control:P2} of stamped signs went to the target on the clean model");
     }
 
     [Fact]

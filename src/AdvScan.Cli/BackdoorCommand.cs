@@ -1,0 +1,91 @@
+using System.Globalization;
+using AdvScan.Checks.Backdoor;
+using AdvScan.Scanning;
+using AdvScan.Scanning.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdvScan.Cli;
+
+/// <summary>
+/// `advscan backdoor`: the Neural Cleanse check (and, with --strip, STRIP on the trigger it recovers or on a known
+/// one) as a one-check scan built in code, run by the scanner and written by the shared reporters. A flagged class
+/// fails the built-in gate (backdoorFlaggedClasses max --max-flagged), so the exit code is 1.
+/// </summary>
+internal static class BackdoorCommand
+{
+    public const string Usage = """
+          backdoor --model <model.onnx> --data <data> [--labels <labels>] [--sample 200] [--seed 0] [--images 100]
+                   [--epochs 60] [--batch-size 20] [--patience 3] [--anomaly-threshold 2] [--max-flagged 0]
+                   [--strip [--truth x.backdoor.json] [--false-rejection 0.05] [--overlays 20]]
+                   [--device cpu|cuda] [--json F] [--sarif F] [--html F] [--markdown F]
+              Neural Cleanse: reverse-engineer the smallest trigger for every class (all classes in one batched
+              optimisation on --images of a seeded --sample of the data; the rest judges the triggers with ONNX Runtime)
+              and flag classes below the median mask norm with anomaly index > 2. Exit 1 when more than
+              --max-flagged classes are flagged. --strip adds STRIP's detection rate of inputs carrying the trigger.
+        """;
+
+    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    {
+        var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model <model.onnx>");
+        var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <data>");
+        var labels = args.String("--labels");
+        int sample = args.Int("--sample", 200, min: 2);
+        long seed = args.Int("--seed", 0);
+        var defaults = NeuralCleanseSettings.Default;
+        var nc = defaults with
+        {
+            Options = defaults.Options with
+            {
+                Epochs = args.Int("--epochs", defaults.Options.Epochs, min: 1),
+                BatchSize = args.Int("--batch-size", defaults.Options.BatchSize, min: 1),
+                Patience = args.Int("--patience", defaults.Options.Patience, min: 1),
+            },
+            Images = args.Int("--images", defaults.Images, min: 1),
+            Threshold = args.Double("--anomaly-threshold", defaults.Threshold),
+        };
+        int maxFlagged = args.Int("--max-flagged", 0, min: 0);
+        bool strip = args.Flag("--strip");
+        var truth = args.String("--truth");
+        var stripOptions = new StripOptions(Overlays: args.Int("--overlays", 20, min: 1), FalseRejectionRate: args.Double("--false-rejection", 0.05));
+        var device = args.String("--device");
+        var outputs = ReportOutputs.Read(args);
+        args.RejectUnknown();
+        if (truth is not null && !strip) throw new InvalidInputException(null, "--truth names STRIP's trigger; add --strip");
+        if (!File.Exists(model)) throw new InvalidInputException(model, "no such file");
+
+        var checks = new List<CheckConfig> { new("neural-cleanse", "neural-cleanse", nc) };
+        if (strip) checks.Add(new CheckConfig("strip", "strip", new StripSettings(stripOptions, truth is null ? null : Path.GetFullPath(truth), NeuralCleanse: nc)));
+        var config = ScanConfig.Create(model, data, labels) with
+        {
+            SampleSize = sample,
+            Seed = seed,
+            Checks = checks,
+            Gates = [new GateConfig("backdoorFlaggedClasses", BackdoorRules.FlaggedClassesMetric.Name, "neural-cleanse", null, null, maxFlagged)],
+        };
+        foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
+        using var services = ScanCommand.Services(null);
+        var report = services.GetRequiredService<Scanner>().Run(config, new ScanOptions(device));
+        Print(stdout, report);
+        ReportOutputs.Write(services, report, outputs);
+        return report.Passed ? CliApp.Success : CliApp.CheckFailed;
+    }
+
+    private static void Print(TextWriter stdout, ScanReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        stdout.WriteLine($"model:    {report.ModelFile} (sha256 {report.ModelSha256[..12]})");
+        stdout.WriteLine($"data:     {report.Data}");
+        foreach (var check in report.Checks)
+        {
+            stdout.WriteLine($"{check.Id}: {check.Description}");
+            foreach (var table in check.Tables)
+            {
+                stdout.WriteLine("  " + string.Join(" | ", table.Columns));
+                foreach (var row in table.Rows) stdout.WriteLine("  " + string.Join(" | ", row));
+            }
+            foreach (var m in check.Metrics) stdout.WriteLine(string.Create(c, $"  {m.Metric}: {m.Value:0.####}{(m.Label is null ? "" : $" ({m.Label})")}"));
+            foreach (var f in check.Findings) stdout.WriteLine($"  {f.Rule.Id}: {f.Message}");
+        }
+        foreach (var g in report.Gates) stdout.WriteLine($"gate {g.Gate.Id}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})");
+    }
+}

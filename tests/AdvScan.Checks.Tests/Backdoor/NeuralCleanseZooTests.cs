@@ -1,0 +1,89 @@
+using AdvScan.Checks.Backdoor;
+using AdvScan.Training;
+
+namespace AdvScan.Checks.Tests.Backdoor;
+
+public class NeuralCleanseZooTests
+{
+    [Theory]
+    [InlineData("mnist-cnn.onnx")]
+    [InlineData("signs-cnn.onnx")]
+    public void Neural_cleanse_flags_no_class_of_a_model_trained_on_clean_data(string model)
+    {
+        using var zoo = new ZooContext(model, 100);
+        var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
+        Assert.True(a.Flagged.Count == 0,
+            $"{model}: flagged [{string.Join(",", a.Flagged)}], norms [{string.Join(", ", a.Reversal.MaskNorms.Select(n => n.ToString("0.#")))}]");
+    }
+
+    /// <summary>
+    /// The measured false positive: on fashion-cnn, trained on clean data, the paper's test flags 'bag' (class 8). Its
+    /// smallest trigger is about a third of the median mask (13 of 41 pixels at 60 and at 100 epochs, so not an artefact
+    /// of the budget) and takes over most held-out images, so a small patch really does turn this model's inputs into
+    /// bags: a natural shortcut the MAD statistic cannot tell from a planted one. Recorded here so that a change in
+    /// what the check flags on a clean model shows.
+    /// </summary>
+    [Fact]
+    public void Neural_cleanse_flags_only_bag_on_the_clean_fashion_model_a_natural_shortcut_the_anomaly_index_cannot_tell_from_a_backdoor()
+    {
+        using var zoo = new ZooContext("fashion-cnn.onnx", 100);
+        var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
+        Assert.Equal([8], a.Flagged);
+        Assert.True(a.Reversal.Classes[8].MaskNorm < 0.5 * AnomalyIndex.Median(a.Reversal.MaskNorms));
+        Assert.True(a.HeldOutSuccess[8].Value >= 0.9, $"the bag trigger sends {a.HeldOutSuccess[8].Value:P1} of held-out images to bag");
+    }
+
+    [Fact]
+    public void Neural_cleanse_flags_the_recorded_target_of_signs_badnets_and_its_trigger_takes_over_held_out_signs()
+    {
+        var truth = BackdoorGroundTruth.Load(ZooContext.PathOf("signs-badnets.backdoor.json"));
+        using var zoo = new ZooContext("signs-badnets.onnx", 100);
+        var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
+        Assert.Equal([truth.TargetClass], a.Flagged);
+        Assert.True(a.HeldOutSuccess[truth.TargetClass].Value >= 0.9,
+            $"the recovered trigger sends {a.HeldOutSuccess[truth.TargetClass].Value:P1} of held-out signs to {truth.TargetClassName}");
+    }
+
+    [Fact]
+    public void The_same_seed_recovers_the_same_masks_and_patterns()
+    {
+        using var zoo = new ZooContext("mnist-badnets.onnx", 40);
+        var settings = SmallBudget.NeuralCleanse with { Options = SmallBudget.NeuralCleanse.Options with { Epochs = 2 }, Images = 20, Seed = 9 };
+        var a = NeuralCleanseAnalysis.Run(zoo.Context, settings);
+        var b = NeuralCleanseAnalysis.Run(zoo.Context, settings);
+        for (int k = 0; k < 10; k++)
+        {
+            Assert.Equal(a.Reversal.Classes[k].Trigger.Mask, b.Reversal.Classes[k].Trigger.Mask);
+            Assert.Equal(a.Reversal.Classes[k].Trigger.Pattern, b.Reversal.Classes[k].Trigger.Pattern);
+        }
+        var c = NeuralCleanseAnalysis.Run(zoo.Context, settings with { Seed = 10 });
+        Assert.NotEqual(a.Reversal.Classes[0].Trigger.Mask, c.Reversal.Classes[0].Trigger.Mask);
+    }
+
+    [Fact]
+    public void Fewer_clean_images_than_classes_is_a_clear_input_error()
+    {
+        using var zoo = new ZooContext("mnist-badnets.onnx", 12);
+        var e = Assert.Throws<InvalidInputException>(() => NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse));
+        Assert.Contains("at least as many clean images as classes (10)", e.Message);
+        Assert.Contains("the sample holds 12", e.Message);
+    }
+
+    [Fact]
+    public void A_model_with_one_class_is_a_clear_input_error()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "advscan-backdoor-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var one = new Architecture("one-class", 1, 28, 28, ["zero"], [4], 8).Build(0);
+        var model = Path.Combine(folder, "one-class.onnx");
+        one.Save(model);
+        var digits = IdxFormat.Read(ZooContext.PathOf("mnist-test-images-idx3-ubyte"), ZooContext.PathOf("mnist-test-labels-idx1-ubyte"), Architectures.MnistClasses);
+        var zeros = digits.Subset(Enumerable.Range(0, digits.Count).Where(i => digits.Labels[i] == 0).Take(30).ToArray());
+        var images = Path.Combine(folder, "zeros-images-idx3-ubyte");
+        IdxFormat.Write(new ImageSet(1, 28, 28, zeros.Pixels, zeros.Labels, ["zero"]), images, Path.Combine(folder, "zeros-labels-idx1-ubyte"));
+        using var zoo = new ZooContext(model, 30, data: images, labels: Path.Combine(folder, "zeros-labels-idx1-ubyte"));
+        var e = Assert.Throws<InvalidInputException>(() => NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse));
+        Assert.Equal(model, e.File);
+        Assert.Contains("the model has 1 class", e.Message);
+    }
+}
