@@ -25,9 +25,10 @@ public sealed record AttackSettings(
 {
     /// <summary>
     /// Iterations when the user names none. Carlini-Wagner spends its steps per binary-search step with Adam, and on
-    /// mnist-cnn needs about 100 of them to match PGD-L2 at the same budget (40 leave it far weaker).
+    /// mnist-cnn needs about 100 of them to match PGD-L2 at the same budget (40 leave it far weaker); AutoAttack and its
+    /// APGD-T publish 100 iterations.
     /// </summary>
-    public static int DefaultStepsFor(string attack) => attack == "cw" ? 100 : 40;
+    public static int DefaultStepsFor(string attack) => attack is "cw" or "autoattack" or "apgd-t" ? 100 : 40;
 
     /// <summary>Checks ranges; <paramref name="classes"/> bounds the target class when known.</summary>
     public void Validate(int? classes = null)
