@@ -17,6 +17,9 @@ public sealed class Apgd : IEvasionAttack
 
     public string Name => "apgd";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Steps, AttackKeys.Restarts, AttackKeys.RandomStart, AttackKeys.TargetClass];
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s, AttackKeys.Invariant($"{s.Steps} iterations"), AttackKeys.Invariant($"{s.Restarts} restart(s)"));
 
     /// <summary>
     /// Checkpoint iterations, computed in whole iterations as the reference implementation does: the first interval is

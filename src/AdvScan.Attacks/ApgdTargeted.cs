@@ -14,6 +14,14 @@ public sealed class ApgdTargeted : IEvasionAttack
 {
     public string Name => "apgd-t";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Steps, AttackKeys.RandomStart, AttackKeys.TargetClass];
+
+    /// <summary>AutoAttack's 100 iterations per target class.</summary>
+    public AttackDefaults Defaults { get; } = new(Steps: 100);
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s, "targeted DLR loss",
+        s.TargetClass is null ? AttackKeys.Invariant($"top {TargetClasses} wrong classes") : "one target",
+        AttackKeys.Invariant($"{s.Steps} iterations per target"));
 
     /// <summary>How many of the most likely wrong classes are tried as targets (AutoAttack: 9).</summary>
     public int TargetClasses { get; init; } = 9;

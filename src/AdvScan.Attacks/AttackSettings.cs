@@ -12,6 +12,7 @@ public enum Norm { LInf, L2 }
 /// <param name="StepSize">Null means the attack's published default (PGD: 2.5 eps / steps).</param>
 /// <param name="TargetClass">Null is untargeted; otherwise success means predicting this class.</param>
 /// <param name="Queries">Query budget per example for score-based attacks.</param>
+/// <param name="Surrogate">Transfer attacks: the ONNX model adversarial examples are crafted on.</param>
 public sealed record AttackSettings(
     Norm Norm = Norm.LInf,
     double Epsilon = 0.3,
@@ -21,14 +22,13 @@ public sealed record AttackSettings(
     bool RandomStart = true,
     int? TargetClass = null,
     int Queries = 5000,
-    long Seed = 0)
+    long Seed = 0,
+    string? Surrogate = null)
 {
-    /// <summary>
-    /// Iterations when the user names none. Carlini-Wagner spends its steps per binary-search step with Adam, and on
-    /// mnist-cnn needs about 100 of them to match PGD-L2 at the same budget (40 leave it far weaker); AutoAttack and its
-    /// APGD-T publish 100 iterations.
-    /// </summary>
-    public static int DefaultStepsFor(string attack) => attack is "cw" or "autoattack" or "apgd-t" ? 100 : 40;
+    /// <summary>Settings with an attack's own defaults (<see cref="IAttackInfo.Defaults"/>, its default norm).</summary>
+    public static AttackSettings DefaultsOf(IAttackInfo attack, double epsilon, long seed = 0) =>
+        new(attack.DefaultNorm, epsilon, attack.Defaults.Steps, attack.Defaults.StepSize, attack.Defaults.Restarts, attack.Defaults.RandomStart,
+            null, attack.Defaults.Queries, seed);
 
     /// <summary>Checks ranges; <paramref name="classes"/> bounds the target class when known.</summary>
     public void Validate(int? classes = null)

@@ -21,6 +21,15 @@ public sealed class AutoAttack : IEvasionAttack
 {
     public string Name => "autoattack";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Steps, AttackKeys.Queries];
+
+    /// <summary>The published parameters: 100 iterations per APGD run, 5,000 Square queries, one restart each.</summary>
+    public AttackDefaults Defaults { get; } = new(Steps: 100, Queries: 5000);
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s,
+        AttackKeys.Invariant($"APGD-CE and APGD-T (top {TargetClasses}) {s.Steps} iterations each"),
+        s.Norm == Norm.LInf && s.Queries > 0 ? AttackKeys.Invariant($"Square {s.Queries} queries") : "no Square (L-inf only)",
+        "worst case per example");
 
     public int TargetClasses { get; init; } = 9;
 

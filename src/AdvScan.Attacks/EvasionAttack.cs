@@ -15,27 +15,18 @@ public sealed record AttackBatchResult(Tensor Adversarial, Tensor Fooled, long G
 
 /// <summary>
 /// A white-box evasion attack. A new attack plugs in by implementing this and registering it in DI
-/// (<see cref="AttackServiceCollectionExtensions.AddAdvScanAttacks"/>); the scan finds it by <see cref="Name"/>.
+/// (<see cref="AttackServiceCollectionExtensions.AddAdvScanAttacks"/>); the scan finds it by <see cref="IAttackInfo.Name"/>.
 /// </summary>
-public interface IEvasionAttack
+public interface IEvasionAttack : IAttackInfo
 {
-    /// <summary>Lower-case name used in configs and on the command line, e.g. "pgd".</summary>
-    string Name { get; }
-
-    /// <summary>Norms this attack supports.</summary>
-    IReadOnlyList<Norm> Norms { get; }
-
     /// <param name="pixels">Clean examples, [N,C,H,W] in [0,1], on the model's device.</param>
     /// <param name="labels">True labels, int64 [N].</param>
     AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A black-box attack that only sees scores (e.g. ONNX Runtime outputs).</summary>
-public interface IScoreBasedAttack
+public interface IScoreBasedAttack : IAttackInfo
 {
-    string Name { get; }
-    IReadOnlyList<Norm> Norms { get; }
-
     /// <summary>Attacks host examples; returns adversarial pixels, whether each fooled the oracle, and queries used per example.</summary>
     ScoreAttackResult Attack(IScoreOracle oracle, float[] pixels, long[] shape, int[] labels, AttackSettings settings, CancellationToken cancellationToken = default);
 }

@@ -8,6 +8,9 @@ public sealed class Fgsm : IEvasionAttack
 {
     public string Name => "fgsm";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.TargetClass];
+
+    public string Describe(AttackSettings settings) => AttackKeys.Describe(settings, "single step");
 
     public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
     {
@@ -46,6 +49,11 @@ public sealed class Pgd : IEvasionAttack
 {
     public string Name => "pgd";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf, Norm.L2];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Steps, AttackKeys.StepSize, AttackKeys.Restarts, AttackKeys.RandomStart, AttackKeys.TargetClass];
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s,
+        AttackKeys.Invariant($"{s.Steps} steps"), s.StepSize is { } size ? AttackKeys.Invariant($"step size {size}") : "default step size",
+        AttackKeys.Invariant($"{s.Restarts} restart(s)"), s.RandomStart ? "random start" : "no random start");
 
     /// <summary>
     /// Whether fooled examples leave the batch (the default). Off, every example takes every step, which finds the same

@@ -14,6 +14,9 @@ public sealed class HopSkipJump : IScoreBasedAttack
 {
     public string Name => "hopskipjump";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.L2, Norm.LInf];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Queries, AttackKeys.TargetClass];
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s, "hard labels only", AttackKeys.Invariant($"{s.Queries} queries per image"));
 
     /// <summary>Boundary samples for the first gradient estimate (the paper's B_0), growing as sqrt(t).</summary>
     public int InitialEvaluations { get; init; } = 100;

@@ -10,6 +10,9 @@ public sealed class SquareAttack : IScoreBasedAttack
 {
     public string Name => "square";
     public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf];
+    public IReadOnlyList<string> Keys { get; } = [AttackKeys.Queries, AttackKeys.TargetClass];
+
+    public string Describe(AttackSettings s) => AttackKeys.Describe(s, AttackKeys.Invariant($"{s.Queries} queries per image"));
 
     /// <summary>Initial fraction of pixels a square covers (the paper's p_init).</summary>
     public double InitialFraction { get; init; } = 0.05;

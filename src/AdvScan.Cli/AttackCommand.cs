@@ -6,6 +6,8 @@ using AdvScan.Engine;
 using AdvScan.Onnx;
 using AdvScan.Runtime;
 using AdvScan.Scanning;
+using AdvScan.Scanning.Attacks;
+using ScanAttackRun = AdvScan.Scanning.Attacks.AttackRun;
 using AdvScan.Scanning.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,7 +50,7 @@ internal static class AttackCommand
         if (request.Surrogate is not null)
         {
             surrogate = OnnxModel.Load(request.Surrogate);
-            Scanner.CheckSameInput(model, surrogate);
+            TransferAttack.CheckSameInput(model, surrogate);
         }
         var spec = ModelConventions.InputSpecOf(model, request.Spec);
         if (request.SaveExamples is not null && spec.Channels is not (1 or 3))
@@ -61,12 +63,11 @@ internal static class AttackCommand
 
         using var runtime = ReferenceSession.Open(model);
         using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
-        var attack = new AttackConfig(request.Attack, request.Attack, request.Settings.Norm, request.Epsilons, request.Settings.Steps,
-            request.Settings.StepSize, request.Settings.Restarts, request.Settings.RandomStart, request.Settings.TargetClass,
-            request.Settings.Queries, request.Surrogate, 0);
         using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
-        var result = scanner.RunAttack(attack, request.Settings, model, graph, runtime, dataset, request.Device,
-            dataset.Read(indices, request.Batch, cancellationToken), observe: examples is null ? null : examples.Add, cancellationToken: cancellationToken);
+        var attackRun = new ScanAttackRun(request.Attack, request.Settings, request.Epsilons, model,
+            () => graph ?? throw new InvalidOperationException("the graph was not imported"), runtime, dataset, request.Device, dataset.Read(indices, request.Batch, cancellationToken))
+        { Observe = examples is null ? null : examples.Add, CancellationToken = cancellationToken };
+        var result = scanner.RunAttack(request.Attack, attackRun);
         examples?.Finish();
         clock.Stop();
 
@@ -87,19 +88,13 @@ internal static class AttackCommand
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan attack --model m.onnx --data D --attack pgd)");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
-        var known = string.Join(", ", scanner.AttackNames.Order(StringComparer.Ordinal));
+        var known = string.Join(", ", scanner.Registry.Attacks.Select(a => a.Name).Order(StringComparer.Ordinal));
         var name = args.String("--attack") ?? throw new InvalidInputException(null, $"missing --attack ({known})");
-        if (!scanner.AttackNames.Contains(name)) throw new InvalidInputException(null, $"unknown attack '{name}'; expected one of {known}");
+        var attack = scanner.Registry.Attack(name) ?? throw new InvalidInputException(null, $"unknown attack '{name}'; expected one of {known}");
 
         var normText = args.String("--norm");
-        var norm = normText switch
-        {
-            null => name == "cw" ? Norm.L2 : Norm.LInf,
-            "linf" => Norm.LInf,
-            "l2" => Norm.L2,
-            _ => throw new InvalidInputException(null, $"option --norm expects linf or l2, got '{normText}'"),
-        };
-        var supported = scanner.NormsOf(name);
+        var norm = normText is null ? attack.DefaultNorm : NormNames.Parse(normText) ?? throw new InvalidInputException(null, $"option --norm expects linf or l2, got '{normText}'");
+        var supported = attack.Norms;
         if (!supported.Contains(norm))
             throw new InvalidInputException(null, $"the {name} attack does not support the {NormName(norm)} norm; use {string.Join(" or ", supported.Select(n => "--norm " + NormName(n)))}");
 
@@ -107,23 +102,25 @@ internal static class AttackCommand
         var settings = new AttackSettings(
             Norm: norm,
             Epsilon: epsilons.Max(),
-            Steps: args.Int("--steps", AttackSettings.DefaultStepsFor(name), min: 1),
-            StepSize: args.OptionalDouble("--step-size"),
-            Restarts: args.Int("--restarts", 1, min: 1),
-            RandomStart: !args.Flag("--no-random-start"),
+            Steps: args.Int("--steps", attack.Defaults.Steps, min: 1),
+            StepSize: args.OptionalDouble("--step-size") ?? attack.Defaults.StepSize,
+            Restarts: args.Int("--restarts", attack.Defaults.Restarts, min: 1),
+            RandomStart: !args.Flag("--no-random-start") && attack.Defaults.RandomStart,
             TargetClass: args.OptionalInt("--targeted", min: 0),
-            Queries: args.Int("--queries", 5000, min: 1),
+            Queries: args.Int("--queries", attack.Defaults.Queries, min: 1),
             Seed: args.Int("--seed", 0));
         foreach (var eps in epsilons) (settings with { Epsilon = eps }).Validate();
 
         var surrogate = args.String("--surrogate");
-        if (name == "transfer" && surrogate is null)
-            throw new InvalidInputException(null, "a transfer attack needs --surrogate <model.onnx>, a differentiable model with the same input to craft the examples on");
-        if (name != "transfer" && surrogate is not null)
-            throw new InvalidInputException(null, $"--surrogate only applies to --attack transfer, not {name}");
+        bool takesSurrogate = attack.Keys.Contains(AttackKeys.Surrogate);
+        if (takesSurrogate && surrogate is null)
+            throw new InvalidInputException(null, $"a {name} attack needs --surrogate <model.onnx>, a differentiable model with the same input to craft the examples on");
+        if (!takesSurrogate && surrogate is not null)
+            throw new InvalidInputException(null, $"--surrogate only applies to attacks that craft on a surrogate (transfer), not {name}");
+        settings = settings with { Surrogate = surrogate };
 
         var device = (args.String("--device") ?? "cpu").Trim().ToLowerInvariant();
-        if (device != "cpu" && device != "cuda" && !device.StartsWith("cuda:", StringComparison.Ordinal))
+        if (!DeviceName.IsValid(device))
             throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
         var request = new Request(model, data, args.String("--labels"), name, epsilons, settings, surrogate,
             args.OptionalInt("--limit", min: 1), (int)settings.Seed, args.Int("--batch", 64, min: 1), device,

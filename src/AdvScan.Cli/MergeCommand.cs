@@ -24,10 +24,10 @@ internal static class MergeCommand
             using var stream = File.OpenRead(path);
             return ScanReportJson.Read(stream, path);
         }).ToList();
-        using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(shards[0].ConfigFile));
+        using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(shards[0].ConfigFile ?? shards[0].ModelFile));
         // The near-threshold margin lives in the config; re-read it when the config is still there.
-        var attacks = services.GetRequiredService<Scanner>().AttackNames;
-        var nearThreshold = File.Exists(shards[0].ConfigFile) ? ScanConfigReader.Load(shards[0].ConfigFile, attacks).NearThreshold : 0.02;
+        var registry = services.GetRequiredService<Scanner>().Registry;
+        var nearThreshold = shards[0].ConfigFile is { } config && File.Exists(config) ? ScanConfigReader.Load(config, registry).NearThreshold : 0.02;
         var report = ShardMerger.Merge(shards, nearThreshold);
         stdout.WriteLine(ScanSummary.Describe(report));
         ReportOutputs.Write(services, report, outputs);

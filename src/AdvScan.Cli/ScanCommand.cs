@@ -31,7 +31,7 @@ internal static class ScanCommand
         {
             using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
             var scanner = services.GetRequiredService<Scanner>();
-            config = ScanConfigReader.Load(configPath, scanner.AttackNames);
+            config = ScanConfigReader.Load(configPath, scanner.Registry);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
             foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
             report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress));

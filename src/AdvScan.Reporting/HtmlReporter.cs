@@ -34,7 +34,7 @@ public sealed class HtmlReporter : IReporter
         h.Append("<table class=\"meta\">\n");
         Row(h, "Model", report.ModelFile);
         Row(h, "Model SHA-256", report.ModelSha256);
-        Row(h, "Config", report.ConfigFile);
+        Row(h, "Config", report.ConfigFile ?? "(configured in code)");
         Row(h, "Data", report.Data);
         Row(h, "Examples", report.Examples.ToString(C));
         Row(h, "Seed", report.Seed.ToString(C));
@@ -47,6 +47,7 @@ public sealed class HtmlReporter : IReporter
         WriteCurves(h, report);
         WriteGallery(h, report);
         WritePerClass(h, report);
+        CheckSectionHtml.Write(h, report);
         h.Append("</body>\n</html>\n");
         return h.ToString();
     }
@@ -61,8 +62,8 @@ public sealed class HtmlReporter : IReporter
             var status = ScanReportJson.StatusName(g.Status);
             h.Append(C, $"<tr><td><span class=\"badge {status}\">{status.ToUpperInvariant()}</span></td>");
             h.Append(C, $"<td title=\"{E(g.Rule.ShortDescription)}\">{E(g.Rule.Id)}</td><td>{E(g.Gate.Id)}</td>");
-            h.Append(C, $"<td class=\"num\">{Percent(g.Measured.Value)}</td><td class=\"num\">{Percent(g.Measured.Lower)} to {Percent(g.Measured.Upper)}</td>");
-            h.Append(C, $"<td class=\"num\">{(g.Gate.Min is not null ? "&ge; " : "&le; ")}{Percent(g.Gate.Threshold)}</td>");
+            h.Append(C, $"<td class=\"num\">{E(MetricText.Value(g.Measured))}</td><td class=\"num\">{E(MetricText.Interval(g.Measured))}</td>");
+            h.Append(C, $"<td class=\"num\">{(g.Gate.Min is not null ? "&ge; " : "&le; ")}{MetricText.Threshold(g)}</td>");
             h.Append(C, $"<td class=\"num\">{g.Gate.Line}</td><td>{E(g.Message)}</td></tr>\n");
         }
         h.Append("</table>\n");
@@ -70,13 +71,14 @@ public sealed class HtmlReporter : IReporter
 
     private static void WriteCurves(StringBuilder h, ScanReport report)
     {
+        if (report.Attacks.Count == 0) return;
         h.Append("<h2>Robustness curves</h2>\n<div class=\"curves\">\n");
         foreach (var attack in report.Attacks)
         {
             var c = attack.Config;
             h.Append("<figure class=\"curve\">\n");
             h.Append(Svg.RobustnessCurve(attack.Result.Curve, report.CleanAccuracy));
-            h.Append(C, $"<figcaption><b>{E(c.Id)}</b>: {E(c.Attack)}, {E(AttackParameters.Describe(c))}");
+            h.Append(C, $"<figcaption><b>{E(c.Id)}</b>: {E(c.Attack)}, {E(attack.Description)}");
             if (attack.TransferRate is { } t) h.Append(C, $", transfer rate {Percent(t)}");
             h.Append("</figcaption>\n<table>\n<tr><th>eps</th><th>Robust accuracy</th><th>95% CI</th><th>Attack success</th><th>Mean / median norm</th><th>Runtime disagreements</th></tr>\n");
             foreach (var p in attack.Result.Curve)

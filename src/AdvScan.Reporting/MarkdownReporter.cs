@@ -36,8 +36,8 @@ public sealed class MarkdownReporter : IReporter
             foreach (var g in report.Gates)
             {
                 var status = g.Status switch { GateStatus.Pass => "✅ pass", GateStatus.Near => "⚠️ near", _ => "❌ fail" };
-                m.Append(C, $"| {status} | {g.Rule.Id} | {Cell(g.Gate.Id)} | {HtmlReporter.Percent(g.Measured.Value)} ({g.Measured.Successes}/{g.Measured.Trials}) ");
-                m.Append(C, $"| {HtmlReporter.Percent(g.Measured.Lower)}–{HtmlReporter.Percent(g.Measured.Upper)} | {(g.Gate.Min is not null ? "≥" : "≤")} {HtmlReporter.Percent(g.Gate.Threshold)} | {g.Gate.Line} |\n");
+                m.Append(C, $"| {status} | {g.Rule.Id} | {Cell(g.Gate.Id)} | {MetricText.Value(g.Measured)} ");
+                m.Append(C, $"| {MetricText.Interval(g.Measured).Replace(" to ", "–", StringComparison.Ordinal)} | {(g.Gate.Min is not null ? "≥" : "≤")} {MetricText.Threshold(g)} | {g.Gate.Line} |\n");
             }
             m.Append('\n');
         }
@@ -45,7 +45,7 @@ public sealed class MarkdownReporter : IReporter
         foreach (var attack in report.Attacks)
         {
             var c = attack.Config;
-            m.Append(C, $"### {Cell(c.Id)}: {Cell(c.Attack)}, {Cell(AttackParameters.Describe(c))}\n\n");
+            m.Append(C, $"### {Cell(c.Id)}: {Cell(c.Attack)}, {Cell(attack.Description)}\n\n");
             m.Append("| eps | Robust accuracy | 95% CI | Attack success | Mean norm | Median norm | Runtime disagreements |\n|---:|---:|---:|---:|---:|---:|---:|\n");
             foreach (var p in attack.Result.Curve)
             {
@@ -53,6 +53,21 @@ public sealed class MarkdownReporter : IReporter
                 m.Append(C, $"| {HtmlReporter.Percent(p.AttackSuccess.Value)} | {p.MeanPerturbation:0.0000} | {p.MedianPerturbation:0.0000} | {p.RuntimeDisagreements} |\n");
             }
             m.Append('\n');
+        }
+
+        foreach (var check in report.Checks)
+        {
+            m.Append(C, $"### {Cell(check.Id)}: {Cell(check.Check)}, {Cell(check.Description)}\n\n");
+            if (check.Metrics.Count > 0)
+            {
+                m.Append("| Metric | Budget | Value | 95% CI | Note |\n|---|---:|---:|---:|---|\n");
+                foreach (var v in check.Metrics)
+                    m.Append(C, $"| {Cell(v.Metric)} | {MetricText.Budget(v)} | {MetricText.Value(v)} | {MetricText.Interval(v).Replace(" to ", "–", StringComparison.Ordinal)} | {Cell(v.Label ?? "")} |\n");
+                m.Append('\n');
+            }
+            foreach (var f in check.Findings)
+                m.Append(C, $"- **{MetricText.Level(f.Level)}** {f.Rule.Id}: {Cell(f.Message)}\n");
+            if (check.Findings.Count > 0) m.Append('\n');
         }
         return m.ToString();
     }

@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using AdvScan.Attacks;
 using AdvScan.Scanning;
+using AdvScan.Scanning.Checks;
 using AdvScan.Scanning.Configuration;
 
 namespace AdvScan.Reporting;
@@ -29,7 +30,7 @@ public sealed record SarifReporterOptions
 }
 
 /// <summary>
-/// `--sarif FILE`: SARIF 2.1.0 for code scanning. One rule per gate kind (<see cref="GateRule.All"/>), one result per
+/// `--sarif FILE`: SARIF 2.1.0 for code scanning. One rule per gate or finding kind the registered attacks and checks declare (<see cref="ScanReport.Rules"/>), one result per
 /// failed gate (error) and near-threshold gate (warning), located on the line of advscan.json that sets the threshold,
 /// with the model file as a second location. Passing gates are left out: a note on every run for a gate that holds
 /// would be an alert nobody can ever close. Written by hand with <see cref="Utf8JsonWriter"/> rather than through
@@ -56,8 +57,9 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
 
     private void Write(ScanReport report, Stream output)
     {
-        var config = Locate(report.ConfigFile);
+        Location? config = report.ConfigFile is null ? null : Locate(report.ConfigFile);
         var model = Locate(report.ModelFile);
+        var rules = Rules(report);
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("$schema", SchemaUri);
@@ -71,14 +73,14 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         w.WriteString("version", report.ToolVersion);
         if (options.InformationUri is { } info) w.WriteString("informationUri", info.AbsoluteUri);
         w.WriteStartArray("rules");
-        foreach (var rule in GateRule.All) WriteRule(w, rule);
+        foreach (var rule in rules) WriteRule(w, rule);
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndObject();
 
         // Several configs may be scanned in one repository; the category keeps their alerts apart.
         w.WriteStartObject("automationDetails");
-        w.WriteString("id", $"advscan/{config.FingerprintPath}/");
+        w.WriteString("id", $"advscan/{(config ?? model).FingerprintPath}/");
         w.WriteEndObject();
 
         if (options.Timestamp is { } time)
@@ -94,12 +96,14 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         }
 
         w.WriteStartArray("artifacts");
-        WriteArtifact(w, config, "userSpecifiedConfiguration", null);
+        if (config is not null) WriteArtifact(w, config, "userSpecifiedConfiguration", null);
         WriteArtifact(w, model, "analysisTarget", report.ModelSha256);
         w.WriteEndArray();
 
         w.WriteStartArray("results");
-        foreach (var gate in report.Gates.Where(g => g.Status != GateStatus.Pass)) WriteResult(w, report, gate, config, model);
+        foreach (var gate in report.Gates.Where(g => g.Status != GateStatus.Pass)) WriteResult(w, report, rules, gate, config, model);
+        foreach (var check in report.Checks)
+            foreach (var finding in check.Findings) WriteFinding(w, report, rules, check, finding, config, model);
         w.WriteEndArray();
 
         w.WriteString("columnKind", "utf16CodeUnits");
@@ -143,50 +147,88 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         w.WriteEndObject();
     }
 
-    private void WriteResult(Utf8JsonWriter w, ScanReport report, GateResult gate, Location config, Location model)
+    /// <summary>The report's rules; a report without them (written by hand) still gets one per rule its gates and findings use.</summary>
+    private static IReadOnlyList<GateRule> Rules(ScanReport report) =>
+        report.Rules.Concat(report.Gates.Select(g => g.Rule)).Concat(report.Checks.SelectMany(c => c.Findings.Select(f => f.Rule)))
+            .GroupBy(r => r.Id).Select(g => g.First()).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+
+    private void WriteFinding(Utf8JsonWriter w, ScanReport report, IReadOnlyList<GateRule> rules, CheckReport check, CheckFinding finding, Location? config, Location model)
     {
-        var attack = gate.Gate.Attack is null ? null : report.Attacks.FirstOrDefault(a => a.Config.Id == gate.Gate.Attack);
+        w.WriteStartObject();
+        w.WriteString("ruleId", finding.Rule.Id);
+        w.WriteNumber("ruleIndex", IndexOf(rules, finding.Rule));
+        w.WriteString("level", CheckReportJson.LevelName(finding.Level));
+        WriteMessage(w, "message", $"Check '{check.Id}' ({check.Check}): {finding.Message}");
+        w.WriteStartArray("locations");
+        if (config is not null) WriteLocation(w, config, Math.Max(1, check.Line), $"check '{check.Id}' is configured here");
+        WriteLocation(w, model, null, $"model scanned (SHA-256 {report.ModelSha256})");
+        w.WriteEndArray();
+        w.WriteStartObject("partialFingerprints");
+        // What the finding is about (rule, check, classes), never its figures, so the alert is tracked as numbers move.
+        w.WriteString(FingerprintName, Fingerprint(finding.Rule.Id, $"{check.Id}:{string.Join(",", finding.Classes ?? [])}", (config ?? model).FingerprintPath));
+        w.WriteEndObject();
+        w.WriteStartObject("properties");
+        w.WriteString("checkId", check.Id);
+        w.WriteString("check", check.Check);
+        w.WriteStartArray("classes");
+        foreach (var c in finding.Classes ?? []) w.WriteNumberValue(c);
+        w.WriteEndArray();
+        w.WriteNumber("samples", finding.Samples?.Count ?? 0);
+        w.WriteNumber("seed", report.Seed);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private void WriteResult(Utf8JsonWriter w, ScanReport report, IReadOnlyList<GateRule> rules, GateResult gate, Location? config, Location model)
+    {
+        var attack = gate.Gate.Source is null ? null : report.Attacks.FirstOrDefault(a => a.Config.Id == gate.Gate.Source);
         w.WriteStartObject();
         w.WriteString("ruleId", gate.Rule.Id);
-        w.WriteNumber("ruleIndex", IndexOf(gate.Rule));
+        w.WriteNumber("ruleIndex", IndexOf(rules, gate.Rule));
         w.WriteString("level", gate.Status == GateStatus.Fail ? "error" : "warning");
         w.WriteStartObject("message");
         w.WriteString("text", ResultMessage(gate, attack));
         w.WriteEndObject();
 
         w.WriteStartArray("locations");
-        WriteLocation(w, config, Math.Max(1, gate.Gate.Line), $"gate '{gate.Gate.Id}' sets the threshold here");
+        if (config is not null) WriteLocation(w, config, Math.Max(1, gate.Gate.Line), $"gate '{gate.Gate.Id}' sets the threshold here");
         WriteLocation(w, model, null, $"model scanned (SHA-256 {report.ModelSha256})");
         w.WriteEndArray();
 
         w.WriteStartObject("partialFingerprints");
-        w.WriteString(FingerprintName, Fingerprint(gate.Rule.Id, gate.Gate.Id, config.FingerprintPath));
+        w.WriteString(FingerprintName, Fingerprint(gate.Rule.Id, gate.Gate.Id, (config ?? model).FingerprintPath));
         w.WriteEndObject();
 
         w.WriteStartObject("properties");
         w.WriteString("gateId", gate.Gate.Id);
-        w.WriteString("metric", ScanReportJson.MetricName(gate.Gate.Metric));
+        w.WriteString("metric", gate.Gate.Metric);
         w.WriteString("status", ScanReportJson.StatusName(gate.Status));
         w.WriteString("comparison", gate.Gate.Min is not null ? "min" : "max");
         w.WriteNumber("threshold", gate.Gate.Threshold);
         w.WriteString("bound", gate.Gate.Bound == GateBound.Point ? "point" : "confidence");
-        w.WriteNumber("measured", gate.Measured.Value);
-        w.WriteNumber("judgedValue", gate.JudgedValue);
-        w.WriteNumber("ciLower", gate.Measured.Lower);
-        w.WriteNumber("ciUpper", gate.Measured.Upper);
-        w.WriteNumber("successes", gate.Measured.Successes);
-        w.WriteNumber("trials", gate.Measured.Trials);
+        ScanReportJson.WriteFinite(w, "measured", gate.Measured.Value);
+        ScanReportJson.WriteFinite(w, "judgedValue", gate.JudgedValue);
+        if (gate.Measured.Proportion is { } p)
+        {
+            w.WriteNumber("ciLower", p.Lower);
+            w.WriteNumber("ciUpper", p.Upper);
+            w.WriteNumber("successes", p.Successes);
+            w.WriteNumber("trials", p.Trials);
+        }
+        if (gate.Gate.Source is { } source) w.WriteString("source", source);
+        if (gate.Gate.Budget is { } budget) w.WriteNumber("budget", budget);
         if (attack is not null)
         {
             var c = attack.Config;
+            var s = c.Settings;
             w.WriteString("attack", c.Attack);
             w.WriteString("attackId", c.Id);
-            w.WriteString("norm", ScanReportJson.NormName(c.Norm));
-            if (gate.Gate.Epsilon is { } eps) w.WriteNumber("epsilon", eps);
-            w.WriteNumber("steps", c.Steps);
-            if (c.StepSize is { } step) w.WriteNumber("stepSize", step);
-            w.WriteNumber("restarts", c.Restarts);
-            w.WriteNumber("queries", c.Queries);
+            w.WriteString("norm", NormNames.Of(s.Norm));
+            if (gate.Gate.Budget is { } eps) w.WriteNumber("epsilon", eps);
+            w.WriteNumber("steps", s.Steps);
+            if (s.StepSize is { } step) w.WriteNumber("stepSize", step);
+            w.WriteNumber("restarts", s.Restarts);
+            w.WriteNumber("queries", s.Queries);
         }
         w.WriteNumber("seed", report.Seed);
         w.WriteEndObject();
@@ -202,15 +244,15 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         {
             var a = attack.Config;
             text.Append(c, $" Attack {a.Attack} ('{a.Id}')");
-            if (gate.Gate.Epsilon is { } eps) text.Append(c, $" at eps {eps}");
-            text.Append(c, $": {AttackParameters.Describe(a)}.");
+            if (gate.Gate.Budget is { } eps) text.Append(c, $" at eps {eps}");
+            text.Append(c, $": {attack.Description}.");
         }
         return text.ToString();
     }
 
-    private static int IndexOf(GateRule rule)
+    private static int IndexOf(IReadOnlyList<GateRule> rules, GateRule rule)
     {
-        for (int i = 0; i < GateRule.All.Count; i++) if (GateRule.All[i].Id == rule.Id) return i;
+        for (int i = 0; i < rules.Count; i++) if (rules[i].Id == rule.Id) return i;
         return 0;
     }
 

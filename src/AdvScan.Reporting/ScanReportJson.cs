@@ -36,7 +36,7 @@ public static class ScanReportJson
         w.WriteString("format", FormatName);
         w.WriteNumber("formatVersion", FormatVersion);
         w.WriteString("toolVersion", report.ToolVersion);
-        w.WriteString("configFile", report.ConfigFile);
+        if (report.ConfigFile is null) w.WriteNull("configFile"); else w.WriteString("configFile", report.ConfigFile);
         w.WriteString("modelFile", report.ModelFile);
         w.WriteString("modelSha256", report.ModelSha256);
         w.WriteString("data", report.Data);
@@ -51,6 +51,10 @@ public static class ScanReportJson
 
         w.WriteStartArray("attacks");
         foreach (var attack in report.Attacks) WriteAttack(w, attack);
+        w.WriteEndArray();
+
+        w.WriteStartArray("checks");
+        foreach (var check in report.Checks) CheckReportJson.Write(w, check);
         w.WriteEndArray();
 
         w.WriteStartArray("gates");
@@ -69,6 +73,10 @@ public static class ScanReportJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        w.WriteStartArray("rules");
+        foreach (var rule in report.Rules) CheckReportJson.WriteRule(w, rule);
+        w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
         output.WriteByte((byte)'\n');
@@ -84,21 +92,23 @@ public static class ScanReportJson
     private static void WriteAttack(Utf8JsonWriter w, AttackReport attack)
     {
         var c = attack.Config;
+        var s = c.Settings;
         var r = attack.Result;
         w.WriteStartObject();
         w.WriteString("id", c.Id);
         w.WriteString("attack", c.Attack);
-        w.WriteString("norm", NormName(c.Norm));
+        w.WriteString("description", attack.Description);
+        w.WriteString("norm", NormNames.Of(s.Norm));
         w.WriteStartArray("epsilons");
         foreach (var e in c.Epsilons) w.WriteNumberValue(e);
         w.WriteEndArray();
-        w.WriteNumber("steps", c.Steps);
-        WriteNullable(w, "stepSize", c.StepSize);
-        w.WriteNumber("restarts", c.Restarts);
-        w.WriteBoolean("randomStart", c.RandomStart);
-        WriteNullable(w, "targetClass", c.TargetClass);
-        w.WriteNumber("queries", c.Queries);
-        if (c.Surrogate is null) w.WriteNull("surrogate"); else w.WriteString("surrogate", c.Surrogate);
+        w.WriteNumber("steps", s.Steps);
+        WriteNullable(w, "stepSize", s.StepSize);
+        w.WriteNumber("restarts", s.Restarts);
+        w.WriteBoolean("randomStart", s.RandomStart);
+        WriteNullable(w, "targetClass", s.TargetClass);
+        w.WriteNumber("queries", s.Queries);
+        if (s.Surrogate is null) w.WriteNull("surrogate"); else w.WriteString("surrogate", s.Surrogate);
         w.WriteNumber("line", c.Line);
         w.WriteString("implementation", r.Attack);
         w.WriteNumber("settingsEpsilon", r.Settings.Epsilon);
@@ -135,21 +145,22 @@ public static class ScanReportJson
         w.WriteString("id", c.Id);
         w.WriteString("ruleId", g.Rule.Id);
         w.WriteString("rule", g.Rule.Name);
-        w.WriteString("metric", MetricName(c.Metric));
-        if (c.Attack is null) w.WriteNull("attack"); else w.WriteString("attack", c.Attack);
-        WriteNullable(w, "epsilon", c.Epsilon);
+        w.WriteString("metric", c.Metric);
+        if (c.Source is null) w.WriteNull("source"); else w.WriteString("source", c.Source);
+        WriteNullable(w, "budget", c.Budget);
         WriteNullable(w, "min", c.Min);
         WriteNullable(w, "max", c.Max);
         w.WriteString("bound", c.Bound == GateBound.Point ? "point" : "confidence");
         w.WriteNumber("line", c.Line);
         w.WriteString("status", StatusName(g.Status));
-        WriteProportion(w, "measured", g.Measured);
+        CheckReportJson.WriteValue(w, "measured", g.Measured);
         WriteFinite(w, "judgedValue", g.JudgedValue);
+        w.WriteString("subject", g.Subject);
         w.WriteString("message", g.Message);
         w.WriteEndObject();
     }
 
-    private static void WriteProportion(Utf8JsonWriter w, string name, Proportion p)
+    internal static void WriteProportion(Utf8JsonWriter w, string name, Proportion p)
     {
         w.WriteStartObject(name);
         w.WriteNumber("successes", p.Successes);
@@ -160,31 +171,21 @@ public static class ScanReportJson
         w.WriteEndObject();
     }
 
-    private static void WriteFinite(Utf8JsonWriter w, string name, double value)
+    internal static void WriteFinite(Utf8JsonWriter w, string name, double value)
     {
         // JSON has no NaN or infinity; a figure that is not finite is unknown, which null says.
         if (double.IsFinite(value)) w.WriteNumber(name, value); else w.WriteNull(name);
     }
 
-    private static void WriteNullable(Utf8JsonWriter w, string name, double? value)
+    internal static void WriteNullable(Utf8JsonWriter w, string name, double? value)
     {
         if (value is { } v) WriteFinite(w, name, v); else w.WriteNull(name);
     }
 
-    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
+    internal static void WriteNullable(Utf8JsonWriter w, string name, int? value)
     {
         if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
     }
-
-    internal static string NormName(Norm norm) => norm == Norm.L2 ? "l2" : "linf";
-
-    internal static string MetricName(GateMetric metric) => metric switch
-    {
-        GateMetric.CleanAccuracy => "cleanAccuracy",
-        GateMetric.RobustAccuracy => "robustAccuracy",
-        GateMetric.AttackSuccess => "attackSuccess",
-        _ => "runtimeDisagreement",
-    };
 
     internal static string StatusName(GateStatus status) => status switch
     {
@@ -215,15 +216,17 @@ public static class ScanReportJson
 
         var classNames = r.Array(root, "classNames").Select(t => r.StringValue(t, "classNames[]")).ToList();
         var attacks = r.Array(root, "attacks").Select(t => ReadAttack(r, r.Object(t, "attacks[]"))).ToList();
-        var gates = r.Array(root, "gates").Select(t => ReadGate(r, r.Object(t, "gates[]"))).ToList();
+        var rules = r.Array(root, "rules").Select(t => CheckReportJson.ReadRule(r, r.Object(t, "rules[]"))).ToList();
+        var checks = r.Array(root, "checks").Select(t => CheckReportJson.Read(r, r.Object(t, "checks[]"), rules)).ToList();
+        var gates = r.Array(root, "gates").Select(t => ReadGate(r, r.Object(t, "gates[]"), rules)).ToList();
         var perClass = r.Array(root, "perClass").Select(t =>
         {
             var o = r.Object(t, "perClass[]");
             return new ClassAccuracy(r.Int(o, "class"), r.String(o, "name"), r.Proportion(o, "clean"), r.OptionalProportion(o, "robust"));
         }).ToList();
-        return new ScanReport(r.String(root, "toolVersion"), r.String(root, "configFile"), r.String(root, "modelFile"),
+        return new ScanReport(r.String(root, "toolVersion"), r.OptionalString(root, "configFile"), r.String(root, "modelFile"),
             r.String(root, "modelSha256"), r.String(root, "data"), r.Int(root, "examples"), r.Long(root, "seed"),
-            r.String(root, "device"), classNames, r.Proportion(root, "cleanAccuracy"), attacks, gates, perClass, []);
+            r.String(root, "device"), classNames, r.Proportion(root, "cleanAccuracy"), attacks, gates, perClass, []) { Checks = checks, Rules = rules };
     }
 
     public static ScanReport Read(Stream input, string? file = null)
@@ -235,16 +238,11 @@ public static class ScanReportJson
     private static AttackReport ReadAttack(Reader r, JObject o)
     {
         var normText = r.String(o, "norm");
-        var norm = normText switch
-        {
-            "linf" => Norm.LInf,
-            "l2" => Norm.L2,
-            _ => throw r.Fail(o["norm"], $"norm must be linf or l2, got '{normText}'"),
-        };
-        var config = new AttackConfig(r.String(o, "id"), r.String(o, "attack"), norm,
-            r.Array(o, "epsilons").Select(t => r.NumberValue(t, "epsilons[]")).ToList(), r.Int(o, "steps"),
-            r.OptionalNumber(o, "stepSize"), r.Int(o, "restarts"), r.Bool(o, "randomStart"), r.OptionalInt(o, "targetClass"),
-            r.Int(o, "queries"), r.OptionalString(o, "surrogate"), r.Int(o, "line"));
+        var norm = NormNames.Parse(normText) ?? throw r.Fail(o["norm"], $"norm must be linf or l2, got '{normText}'");
+        var epsilons = r.Array(o, "epsilons").Select(t => r.NumberValue(t, "epsilons[]")).ToList();
+        var written = new AttackSettings(norm, epsilons.Count > 0 ? epsilons.Max() : 0, r.Int(o, "steps"), r.OptionalNumber(o, "stepSize"),
+            r.Int(o, "restarts"), r.Bool(o, "randomStart"), r.OptionalInt(o, "targetClass"), r.Int(o, "queries"), Surrogate: r.OptionalString(o, "surrogate"));
+        var config = new AttackConfig(r.String(o, "id"), r.String(o, "attack"), epsilons, written, r.Int(o, "line"));
         var settings = config.ToSettings(r.Long(o, "settingsSeed")) with { Epsilon = r.Number(o, "settingsEpsilon") };
         var curve = r.Array(o, "curve").Select(t =>
         {
@@ -254,23 +252,14 @@ public static class ScanReportJson
                 r.Int(p, "attacked"), r.OptionalProportion(p, "transfer"));
         }).ToList();
         var result = new RobustnessResult(r.String(o, "implementation"), norm, settings, curve, r.OptionalNumber(o, "medianMinimalL2"), r.Long(o, "gradientEvaluations"), r.Long(o, "runtimeQueries"));
-        return new AttackReport(config, result, r.OptionalNumber(o, "transferRate"));
+        return new AttackReport(config, result, r.OptionalNumber(o, "transferRate")) { Description = r.String(o, "description") };
     }
 
     /// <summary>Sum of perturbation norms at one curve point, as written; merging adds these.</summary>
     internal static double PerturbationSum(RobustnessPoint p) => p.MeanPerturbation * p.AttackSuccess.Successes;
 
-    private static GateResult ReadGate(Reader r, JObject o)
+    private static GateResult ReadGate(Reader r, JObject o, IReadOnlyList<GateRule> rules)
     {
-        var metricText = r.String(o, "metric");
-        var metric = metricText switch
-        {
-            "cleanAccuracy" => GateMetric.CleanAccuracy,
-            "robustAccuracy" => GateMetric.RobustAccuracy,
-            "attackSuccess" => GateMetric.AttackSuccess,
-            "runtimeDisagreement" => GateMetric.RuntimeDisagreement,
-            _ => throw r.Fail(o["metric"], $"unknown gate metric '{metricText}'"),
-        };
         var boundText = r.String(o, "bound");
         var bound = boundText switch
         {
@@ -286,18 +275,21 @@ public static class ScanReportJson
             "fail" => GateStatus.Fail,
             _ => throw r.Fail(o["status"], $"gate status must be pass, near or fail, got '{statusText}'"),
         };
-        var config = new GateConfig(r.String(o, "id"), metric, r.OptionalString(o, "attack"), r.OptionalNumber(o, "epsilon"),
+        var metric = r.String(o, "metric");
+        var config = new GateConfig(r.String(o, "id"), metric, r.OptionalString(o, "source"), r.OptionalNumber(o, "budget"),
             r.OptionalNumber(o, "min"), r.OptionalNumber(o, "max"), bound, r.Int(o, "line"));
-        return new GateResult(config, GateRule.For(metric), status, r.Proportion(o, "measured"), r.Number(o, "judgedValue"), r.String(o, "message"));
+        var rule = CheckReportJson.FindRule(r, o, rules);
+        return new GateResult(config, rule, status, CheckReportJson.ReadValue(r, r.Object(o["measured"] ?? o, "measured"), metric, config.Budget),
+            r.Number(o, "judgedValue"), r.String(o, "message")) { Subject = r.String(o, "subject") };
     }
 
-    private static int LineOf(JToken? token) => ScanConfigReader.LineOf(token);
+    private static int LineOf(JToken? token) => token is IJsonLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
 
-    private sealed class Reader(string? file)
+    internal sealed class Reader(string? file)
     {
         public InvalidInputException Fail(JToken? token, string problem) => new(file, problem, LineOf(token) is var l && l > 0 ? l : null);
 
-        private JToken Required(JObject o, string key) => o[key] ?? throw Fail(o, $"missing required property \"{key}\"");
+        public JToken Required(JObject o, string key) => o[key] ?? throw Fail(o, $"missing required property \"{key}\"");
 
         public JObject Object(JToken t, string name) => t as JObject ?? throw Fail(t, $"{name} must be an object");
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AdvScan.Scanning;
+using AdvScan.Scanning.Checks;
 using AdvScan.Scanning.Configuration;
 
 namespace AdvScan.Reporting;
@@ -25,8 +26,9 @@ public static class ShardMerger
         foreach (var shard in list.Skip(1)) CheckSameScan(first, shard);
 
         var attacks = first.Attacks.Select((a, i) => MergeAttack(list.Select(s => s.Attacks[i]).ToList())).ToList();
+        var checks = first.Checks.Select((c, i) => MergeCheck(list.Select(s => s.Checks[i]).ToList())).ToList();
         var gates = first.Gates.Select((g, i) =>
-            GateJudge.Judge(g.Gate, Sum(list.Select(s => s.Gates[i].Measured)), nearThreshold)).ToList();
+            GateJudge.Judge(g.Gate, g.Rule, g.Subject, MergeValue(list.Select(s => s.Gates[i].Measured).ToList()), nearThreshold)).ToList();
         var perClass = first.PerClass.Select((c, i) =>
         {
             var all = list.Select(s => s.PerClass[i]).ToList();
@@ -38,6 +40,7 @@ public static class ShardMerger
             Examples = list.Sum(s => s.Examples),
             CleanAccuracy = Sum(list.Select(s => s.CleanAccuracy)),
             Attacks = attacks,
+            Checks = checks,
             Gates = gates,
             PerClass = perClass,
             // Galleries are picked per shard for people to look at; concatenated they stay examples of the whole scan.
@@ -75,6 +78,28 @@ public static class ShardMerger
         };
     }
 
+    /// <summary>
+    /// A check's figures over shards: proportions add their counts; counts and scores are computed on the whole sample
+    /// (a universal patch, a reverse-engineered trigger), so every shard must report the same value. Findings are the
+    /// union in shard order; tables and images come from the first shard.
+    /// </summary>
+    private static CheckReport MergeCheck(IReadOnlyList<CheckReport> parts)
+    {
+        var first = parts[0];
+        var metrics = first.Metrics.Select((m, i) => MergeValue(parts.Select(p => p.Metrics[i]).ToList())).ToList();
+        var findings = parts.SelectMany(p => p.Findings).GroupBy(f => (f.Rule.Id, f.Message)).Select(g => g.First()).ToList();
+        return first with { Metrics = metrics, Findings = findings };
+    }
+
+    private static MetricValue MergeValue(IReadOnlyList<MetricValue> parts)
+    {
+        var first = parts[0];
+        if (first.Proportion is not null) return MetricValue.Of(first.Metric, Sum(parts.Select(p => p.Proportion ?? default)), first.Budget, first.Label);
+        if (parts.Any(p => !p.Value.Equals(first.Value)))
+            throw new InvalidInputException(null, $"shard reports disagree on {first.Metric}, which is computed on the whole sample; the shards must come from one scan");
+        return first;
+    }
+
     private static Proportion Sum(IEnumerable<Proportion> parts)
     {
         int successes = 0, trials = 0;
@@ -93,7 +118,7 @@ public static class ShardMerger
     {
         void Require(bool same, string what)
         {
-            if (!same) throw new InvalidInputException(b.ConfigFile, $"shard reports come from different scans: {what} differs");
+            if (!same) throw new InvalidInputException(b.ConfigFile ?? b.ModelFile, $"shard reports come from different scans: {what} differs");
         }
         Require(a.ModelSha256 == b.ModelSha256, "the model's SHA-256");
         Require(a.Seed == b.Seed, "the seed");
@@ -102,6 +127,7 @@ public static class ShardMerger
         for (int i = 0; i < a.Attacks.Count; i++)
             Require(a.Attacks[i].Result.Curve.Select(p => p.Epsilon).SequenceEqual(b.Attacks[i].Result.Curve.Select(p => p.Epsilon)),
                 string.Create(CultureInfo.InvariantCulture, $"the budgets of attack '{a.Attacks[i].Config.Id}'"));
+        Require(a.Checks.Select(x => (x.Id, x.Check, x.Metrics.Count)).SequenceEqual(b.Checks.Select(x => (x.Id, x.Check, x.Metrics.Count))), "the list of checks");
         Require(a.Gates.Select(g => g.Gate).SequenceEqual(b.Gates.Select(g => g.Gate)), "the list of gates");
         Require(a.PerClass.Select(c => c.Class).SequenceEqual(b.PerClass.Select(c => c.Class)), "the classes");
     }

@@ -66,9 +66,9 @@ public sealed class DatasetSource : IDatasetSource
             Std: spec.Std?.Select(v => (float)v).ToList());
     }
 
-    private static T Located<T>(string file, int line, Func<T> action)
+    private static T Located<T>(string? file, int line, Func<T> action)
     {
         try { return action(); }
-        catch (InvalidInputException e) when (e.File is null) { throw new InvalidInputException(file, e.Problem, line); }
+        catch (InvalidInputException e) when (e.File is null && file is not null) { throw new InvalidInputException(file, e.Problem, line > 0 ? line : null); }
     }
 }

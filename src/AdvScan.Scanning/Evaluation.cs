@@ -97,7 +97,7 @@ public static class Evaluation
                 int label = batch.Labels[i];
                 if (label >= classes)
                     throw new InvalidInputException(batch.Sources[i], $"label {label} is outside the model's {classes} classes");
-                bool hit = ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
+                bool hit = Predictions.ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
                 var (c, h) = seen.GetValueOrDefault(label);
                 seen[label] = (c + 1, h + (hit ? 1 : 0));
                 if (hit) correct++;
@@ -131,13 +131,5 @@ public static class Evaluation
         for (int i = 0; i < dataset.Count; i++)
             if (dataset.Labels[i] >= classCount)
                 throw new InvalidInputException(dataset.Describe(i), $"label {dataset.Labels[i]} is outside the model's {classCount} classes");
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
     }
 }

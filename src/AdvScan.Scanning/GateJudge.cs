@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Scanning.Checks;
 using AdvScan.Scanning.Configuration;
 
 namespace AdvScan.Scanning;
@@ -6,31 +7,58 @@ namespace AdvScan.Scanning;
 /// <summary>Turns measured figures into gate verdicts.</summary>
 public static class GateJudge
 {
-    public static GateResult Judge(GateConfig gate, Proportion measured, double nearThreshold)
+    /// <summary>Judges a gate on the figure a scan measured for it (<see cref="Measure"/>).</summary>
+    public static GateResult Judge(GateConfig gate, MetricDefinition metric, MetricValue measured, double nearThreshold) =>
+        Judge(gate, metric.Rule, metric.Describe(gate.Source, gate.Budget), measured, nearThreshold);
+
+    /// <param name="subject">The figure in words ("robust accuracy under pgd at eps 0.3"), kept in the result so a merge can re-judge it.</param>
+    public static GateResult Judge(GateConfig gate, GateRule rule, string subject, MetricValue measured, double nearThreshold)
     {
         bool isMinimum = gate.Min is not null;
-        double judged = gate.Bound == GateBound.Point ? measured.Value : isMinimum ? measured.Lower : measured.Upper;
+        var interval = measured.Proportion;
+        double judged = gate.Bound == GateBound.Point || interval is null ? measured.Value : isMinimum ? interval.Value.Lower : interval.Value.Upper;
         double threshold = gate.Threshold;
         var status = isMinimum
             ? judged < threshold ? GateStatus.Fail : judged < threshold + nearThreshold ? GateStatus.Near : GateStatus.Pass
             : judged > threshold ? GateStatus.Fail : judged > threshold - nearThreshold ? GateStatus.Near : GateStatus.Pass;
         var c = CultureInfo.InvariantCulture;
-        var what = gate.Metric switch
-        {
-            GateMetric.CleanAccuracy => "clean accuracy",
-            GateMetric.RobustAccuracy => string.Create(c, $"robust accuracy under {gate.Attack} at eps {gate.Epsilon}"),
-            GateMetric.AttackSuccess => string.Create(c, $"attack success of {gate.Attack} at eps {gate.Epsilon}"),
-            _ => gate.Attack is null ? "runtime disagreement" : string.Create(c, $"runtime disagreement of {gate.Attack} at eps {gate.Epsilon}"),
-        };
-        var judgedText = gate.Bound == GateBound.Point ? "" : string.Create(c, $" (judged on the {(isMinimum ? "lower" : "upper")} 95% bound {judged:0.0000})");
+        var judgedText = gate.Bound == GateBound.Point || interval is null ? "" : string.Create(c, $" (judged on the {(isMinimum ? "lower" : "upper")} 95% bound {judged:0.0000})");
         var verdict = status switch
         {
             GateStatus.Fail => isMinimum ? "is below the minimum" : "exceeds the maximum",
             GateStatus.Near => "passes, but is within the near-threshold margin of",
             _ => isMinimum ? "meets the minimum" : "is within the maximum",
         };
-        var message = string.Create(c,
-            $"{what} {measured.Value:0.0000} (95% CI {measured.Lower:0.0000}-{measured.Upper:0.0000}, {measured.Successes}/{measured.Trials}){judgedText} {verdict} {threshold:0.0000}");
-        return new GateResult(gate, GateRule.For(gate.Metric), status, measured, judged, message);
+        var figure = interval is { } p
+            ? string.Create(c, $"{measured.Value:0.0000} (95% CI {p.Lower:0.0000}-{p.Upper:0.0000}, {p.Successes}/{p.Trials})")
+            : string.Create(c, $"{measured.Value:0.####}");
+        var thresholdText = threshold.ToString(interval is null ? "0.####" : "0.0000", c);
+        var message = $"{subject} {figure}{judgedText} {verdict} {thresholdText}";
+        return new GateResult(gate, rule, status, measured, judged, message) { Subject = subject };
+    }
+
+    /// <summary>
+    /// The figure a gate judges, from what a scan measured: clean accuracy; an attack's figure at the gate's budget (the
+    /// attack's largest when none is named; runtime disagreement without an attack sums every attack's largest
+    /// budget); or a check's metric at the gate's budget (its largest when none is named).
+    /// </summary>
+    public static MetricValue Measure(GateConfig gate, Proportion clean, IReadOnlyList<AttackReport> attacks, IReadOnlyList<CheckReport> checks)
+    {
+        if (gate.Metric == ScanMetrics.CleanAccuracy.Name) return MetricValue.Of(gate.Metric, clean);
+        if (ScanMetrics.Attack.Any(m => m.Name == gate.Metric))
+        {
+            var relevant = gate.Source is null ? attacks : attacks.Where(a => a.Config.Id == gate.Source).ToList();
+            var points = relevant.Select(a => a.Result.Curve.First(p => gate.Budget is null ? p == a.Result.Curve[^1] : p.Epsilon == gate.Budget)).ToList();
+            if (points.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, but no attack ran");
+            var proportion = gate.Metric == ScanMetrics.RobustAccuracy.Name ? points[0].RobustAccuracy
+                : gate.Metric == ScanMetrics.AttackSuccess.Name ? points[0].AttackSuccess
+                : Proportion.Of(points.Sum(p => p.RuntimeDisagreements), points.Sum(p => p.Attacked));
+            return MetricValue.Of(gate.Metric, proportion, gate.Budget);
+        }
+        var values = checks.Where(c => gate.Source is null || c.Id == gate.Source).SelectMany(c => c.Metrics).Where(m => m.Metric == gate.Metric).ToList();
+        if (values.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, which no check of this scan reported");
+        var budget = gate.Budget ?? values.Max(v => v.Budget);
+        return values.FirstOrDefault(v => v.Budget == budget)
+            ?? throw new InvalidInputException(null, string.Create(CultureInfo.InvariantCulture, $"gate '{gate.Id}' judges {gate.Metric} at budget {budget}, which was not measured"));
     }
 }

@@ -200,27 +200,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries);
     }
 
-    /// <summary>ONNX Runtime's class and its softmax probability for every row.</summary>
-    private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape)
-    {
-        var (data, inputShape) = mapping.ToModelInputHost(pixels, shape);
-        var logits = runtime.RunFirst(new HostTensor(data, inputShape));
-        int count = (int)shape[0];
-        int classes = logits.Data.Length / count;
-        var predictions = new int[count];
-        var confidences = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            var row = logits.Data.AsSpan(i * classes, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-            double sum = 0;
-            for (int c = 0; c < classes; c++) sum += Math.Exp((double)row[c] - row[best]);
-            predictions[i] = best;
-            confidences[i] = (float)(1 / sum);
-        }
-        return (predictions, confidences);
-    }
+    private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape) => Predictions.Predict(runtime, mapping, pixels, shape);
 
     private static float[] Gather(float[] pixels, int size, int[] rows)
     {
@@ -235,9 +215,9 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         for (int i = 0; i < a.Length; i++)
         {
             double d = Math.Abs((double)a[i] - b[i]);
-            result = norm == Attacks.Norm.LInf ? Math.Max(result, d) : result + d * d;
+            result = norm == AdvScan.Attacks.Norm.LInf ? Math.Max(result, d) : result + d * d;
         }
-        return norm == Attacks.Norm.LInf ? result : Math.Sqrt(result);
+        return norm == AdvScan.Attacks.Norm.LInf ? result : Math.Sqrt(result);
     }
 
     private static double Median(List<double> values)

@@ -1,4 +1,5 @@
 using AdvScan.Attacks;
+using AdvScan.Scanning.Checks;
 using AdvScan.Scanning.Configuration;
 
 namespace AdvScan.Scanning;
@@ -6,45 +7,20 @@ namespace AdvScan.Scanning;
 /// <summary>How a gate came out. Near means it passed, but within the config's nearThreshold of failing.</summary>
 public enum GateStatus { Pass, Near, Fail }
 
-/// <summary>A rule: one kind of gate, with a stable id that code-scanning tools and MSBuild error codes use.</summary>
-public sealed record GateRule(string Id, string Name, string ShortDescription, string FullDescription, string Help)
+/// <summary>A judged gate: the figure measured, the value judged (point or interval bound), and the verdict.</summary>
+/// <param name="Measured">The figure judged: a proportion with its interval, or a count or score.</param>
+public sealed record GateResult(GateConfig Gate, GateRule Rule, GateStatus Status, MetricValue Measured, double JudgedValue, string Message)
 {
-    public static readonly GateRule CleanAccuracy = new("ADV1001", "CleanAccuracyBelowThreshold",
-        "Clean accuracy is below the configured minimum.",
-        "The model's accuracy on unperturbed inputs, measured with ONNX Runtime, is below the threshold set in advscan.json.",
-        "Check that the model and the input spec (normalisation, channel order, layout) match how it was trained; retrain if it really underperforms.");
-
-    public static readonly GateRule RobustAccuracy = new("ADV1002", "RobustAccuracyBelowThreshold",
-        "Robust accuracy under attack is below the configured minimum.",
-        "The share of inputs that stay correctly classified under the configured attack and budget, verified with ONNX Runtime, is below the threshold.",
-        "Harden the model with adversarial training (advscan harden, PGD min-max training), or lower the budget only if the threat model allows it.");
-
-    public static readonly GateRule AttackSuccess = new("ADV1003", "AttackSuccessAboveThreshold",
-        "An attack fools the model more often than allowed.",
-        "The share of correctly classified inputs that the configured attack turns into misclassifications exceeds the threshold.",
-        "Harden the model with adversarial training, or review the threat model (norm and budget) the gate encodes.");
-
-    public static readonly GateRule RuntimeDisagreement = new("ADV1004", "RuntimeDisagreementAboveThreshold",
-        "The differentiable graph and ONNX Runtime disagree on adversarial examples.",
-        "Adversarial examples crafted on AdvScan's differentiable import of the model are classified differently by ONNX Runtime more often than allowed, so white-box results may not transfer to deployment.",
-        "Run 'advscan model check' on the model to find the operator whose import differs from ONNX Runtime, and report it.");
-
-    public static IReadOnlyList<GateRule> All { get; } = [CleanAccuracy, RobustAccuracy, AttackSuccess, RuntimeDisagreement];
-
-    public static GateRule For(GateMetric metric) => metric switch
-    {
-        GateMetric.CleanAccuracy => CleanAccuracy,
-        GateMetric.RobustAccuracy => RobustAccuracy,
-        GateMetric.AttackSuccess => AttackSuccess,
-        _ => RuntimeDisagreement,
-    };
+    /// <summary>The figure in words ("robust accuracy under pgd at eps 0.3"), so a merge re-judges with the same text.</summary>
+    public string Subject { get; init; } = "";
 }
 
-/// <summary>A judged gate: the figure measured, the value judged (point or interval bound), and the verdict.</summary>
-public sealed record GateResult(GateConfig Gate, GateRule Rule, GateStatus Status, Proportion Measured, double JudgedValue, string Message);
-
 /// <summary>One configured attack and what it found.</summary>
-public sealed record AttackReport(AttackConfig Config, RobustnessResult Result, double? TransferRate = null);
+public sealed record AttackReport(AttackConfig Config, RobustnessResult Result, double? TransferRate = null)
+{
+    /// <summary>The attack's own account of its settings (<see cref="IAttackInfo.Describe"/>), for every report.</summary>
+    public string Description { get; init; } = "";
+}
 
 /// <summary>Accuracy of one class, clean and under the strongest configured attack budget.</summary>
 public sealed record ClassAccuracy(int Class, string Name, Proportion Clean, Proportion? Robust);
@@ -58,7 +34,7 @@ public sealed record ExampleImage(int Label, float[] Clean, float[] Adversarial,
 /// </summary>
 public sealed record ScanReport(
     string ToolVersion,
-    string ConfigFile,
+    string? ConfigFile,
     string ModelFile,
     string ModelSha256,
     string Data,
@@ -73,4 +49,10 @@ public sealed record ScanReport(
     IReadOnlyList<ExampleImage> Gallery)
 {
     public bool Passed => Gates.All(g => g.Status != GateStatus.Fail);
+
+    /// <summary>What each configured check found, in config order.</summary>
+    public IReadOnlyList<CheckReport> Checks { get; init; } = [];
+
+    /// <summary>Every rule a gate or finding of this scan can be reported under (the registered attacks' and checks'), for SARIF.</summary>
+    public IReadOnlyList<GateRule> Rules { get; init; } = [];
 }

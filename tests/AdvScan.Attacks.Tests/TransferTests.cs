@@ -47,7 +47,7 @@ public class TransferTests
         builder.Output(y, OnnxDataType.Float, "batch", 3, 1, 1);
         using var target = new LinearOracle(seed: 23);
         var error = Assert.Throws<InvalidInputException>(() =>
-            Scanner.CheckSameInput(OnnxModel.Parse(target.ModelBytes, "target.onnx"), OnnxModel.Parse(builder.ToBytes(), "surrogate.onnx")));
+            AdvScan.Scanning.Attacks.TransferAttack.CheckSameInput(OnnxModel.Parse(target.ModelBytes, "target.onnx"), OnnxModel.Parse(builder.ToBytes(), "surrogate.onnx")));
         Assert.Contains("surrogate.onnx", error.Message);
         Assert.Contains("does not match", error.Message);
     }

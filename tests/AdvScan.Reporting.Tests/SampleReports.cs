@@ -1,5 +1,6 @@
 using AdvScan.Attacks;
 using AdvScan.Scanning;
+using AdvScan.Scanning.Checks;
 using AdvScan.Scanning.Configuration;
 
 namespace AdvScan.Reporting.Tests;
@@ -16,13 +17,13 @@ internal static class SampleReports
     public const string Sha256 = "3f1c9a7e2b5d4c6f8a0e1d2c3b4a59687766554433221100ffeeddccbbaa9988";
     public const double Near = 0.02;
 
-    public static readonly AttackConfig Pgd = new("pgd", "pgd", Norm.LInf, [0.0, 0.1, 0.2, 0.3], 40, null, 1, true, null, 5000, null, 14);
-    public static readonly AttackConfig Square = new("square-l2", "square", Norm.L2, [0.5, 1.0, 2.0], 0, null, 1, true, null, 1000, null, 22);
+    public static readonly AttackConfig Pgd = new("pgd", "pgd", [0.0, 0.1, 0.2, 0.3], new AttackSettings(Norm.LInf, 0.3, 40, null, 1, true, null, 5000), 14);
+    public static readonly AttackConfig Square = new("square-l2", "square", [0.5, 1.0, 2.0], new AttackSettings(Norm.L2, 2.0, 0, null, 1, true, null, 1000), 22);
 
-    public static readonly GateConfig CleanGate = new("clean", GateMetric.CleanAccuracy, null, null, 0.9, null, GateBound.Point, 31);
-    public static readonly GateConfig RobustGate = new("robust-pgd", GateMetric.RobustAccuracy, "pgd", 0.3, 0.7, null, GateBound.Confidence, 32);
-    public static readonly GateConfig SuccessGate = new("success-square", GateMetric.AttackSuccess, "square-l2", 2.0, null, 0.52, GateBound.Point, 33);
-    public static readonly GateConfig DisagreementGate = new("disagree", GateMetric.RuntimeDisagreement, "pgd", 0.3, null, 0.05, GateBound.Point, 34);
+    public static readonly GateConfig CleanGate = new("clean", "cleanAccuracy", null, null, 0.9, null, GateBound.Point, 31);
+    public static readonly GateConfig RobustGate = new("robust-pgd", "robustAccuracy", "pgd", 0.3, 0.7, null, GateBound.Confidence, 32);
+    public static readonly GateConfig SuccessGate = new("success-square", "attackSuccess", "square-l2", 2.0, null, 0.52, GateBound.Point, 33);
+    public static readonly GateConfig DisagreementGate = new("disagree", "runtimeDisagreement", "pgd", 0.3, null, 0.05, GateBound.Point, 34);
 
     /// <summary>Counts of one shard; the full sample is shard A plus shard B.</summary>
     public sealed record Counts(int Examples, int Correct, int[] PgdRobust, int[] SquareRobust, double[] PgdNormSums, double[] SquareNormSums,
@@ -55,15 +56,15 @@ internal static class SampleReports
         var squareStrongest = square.Result.Curve[^1];
         var gates = new List<GateResult>
         {
-            GateJudge.Judge(CleanGate, clean, Near),
-            GateJudge.Judge(RobustGate, pgdStrongest.RobustAccuracy, Near),
-            GateJudge.Judge(SuccessGate, squareStrongest.AttackSuccess, Near),
-            GateJudge.Judge(DisagreementGate, Proportion.Of(pgdStrongest.RuntimeDisagreements, n.Correct), Near),
+            GateJudge.Judge(CleanGate, ScanMetrics.CleanAccuracy, MetricValue.Of("cleanAccuracy", clean), Near),
+            GateJudge.Judge(RobustGate, ScanMetrics.RobustAccuracy, MetricValue.Of("robustAccuracy", pgdStrongest.RobustAccuracy, 0.3), Near),
+            GateJudge.Judge(SuccessGate, ScanMetrics.AttackSuccess, MetricValue.Of("attackSuccess", squareStrongest.AttackSuccess, 2.0), Near),
+            GateJudge.Judge(DisagreementGate, ScanMetrics.RuntimeDisagreement, MetricValue.Of("runtimeDisagreement", Proportion.Of(pgdStrongest.RuntimeDisagreements, n.Correct), 0.3), Near),
         };
         var perClass = Enumerable.Range(0, 2).Select(c => new ClassAccuracy(c, ClassNames[c],
             Proportion.Of(n.PerClassCorrect[c], n.PerClassTotal[c]), Proportion.Of(n.PerClassRobust[c], n.PerClassTotal[c]))).ToList();
         return new ScanReport("0.1.0", ConfigFile, ModelFile, Sha256, "/repo/data/mnist-test.npy", n.Examples, 1234, "cpu",
-            ClassNames, clean, [pgd, square], gates, perClass, gallery);
+            ClassNames, clean, [pgd, square], gates, perClass, gallery) { Rules = [GateRule.CleanAccuracy, GateRule.RobustAccuracy, GateRule.AttackSuccess, GateRule.RuntimeDisagreement] };
     }
 
     public static readonly string[] ClassNames = ["zero", "one"];
@@ -78,7 +79,8 @@ internal static class SampleReports
                 fooled == 0 ? 0 : normSums[b] / fooled, fooled == 0 ? 0 : normSums[b] / fooled * 0.9, disagreements[b], n.Correct);
         }).ToList();
         var result = new RobustnessResult(config.Attack, config.Norm, config.ToSettings(1234), curve, medianMinimal, 40L * n.Examples, 0);
-        return new AttackReport(config, result, transfer);
+        var description = config.Attack == "pgd" ? new Pgd().Describe(config.Settings) : new SquareAttack().Describe(config.Settings);
+        return new AttackReport(config, result, transfer) { Description = description };
     }
 
     /// <summary>Two 28x28 grayscale digits and one 32x32 RGB image, with a visible stripe perturbation.</summary>

@@ -47,7 +47,7 @@ public class ShardMergerTests
         // The verdict comes from the merged counts, not from either shard's own verdict.
         var merged = MergedShards();
         var robust = merged.Gates.Single(g => g.Gate.Id == "robust-pgd");
-        Assert.Equal(Proportion.Of(38, 160), robust.Measured);
+        Assert.Equal(Proportion.Of(38, 160), robust.Measured.Proportion);
         Assert.Equal(GateStatus.Fail, robust.Status);
         Assert.Equal(GateStatus.Near, merged.Gates.Single(g => g.Gate.Id == "success-square").Status);
     }

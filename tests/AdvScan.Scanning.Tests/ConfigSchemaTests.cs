@@ -50,7 +50,7 @@ public sealed class ConfigSchemaTests : IDisposable
     {
         var schema = JObject.Parse(File.ReadAllText(SchemaPath));
         var names = schema["definitions"]!["attack"]!["properties"]!["attack"]!["enum"]!.Values<string>().Order(StringComparer.Ordinal);
-        Assert.Equal(ScanConfigReader.KnownAttacks.Order(StringComparer.Ordinal), names);
+        Assert.Equal(ScanRegistry.Default.Attacks.Select(a => a.Name).Order(StringComparer.Ordinal), names);
     }
 
     [Fact]
@@ -71,7 +71,8 @@ public sealed class ConfigSchemaTests : IDisposable
               "nearThreshold": 0.05,
               "attacks": [
                 { "id": "p", "attack": "pgd", "norm": "l2", "eps": [0.5, 1.5], "steps": 5, "stepSize": 0.1, "restarts": 2,
-                  "randomStart": false, "targetClass": 3, "queries": 100 },
+                  "randomStart": false, "targetClass": 3 },
+                { "id": "sq", "attack": "square", "eps": 0.1, "queries": 100 },
                 { "attack": "transfer", "eps": 0.1, "surrogate": {{Q("mnist-badnets.onnx")}} }
               ],
               "gates": [
@@ -84,7 +85,7 @@ public sealed class ConfigSchemaTests : IDisposable
             """;
         Assert.Empty(Schema().Validate(json).Select(e => e.ToString()));
         var config = ScanConfigReader.Parse(json, files.PathOf("all.json"));
-        Assert.Equal(2, config.Attacks.Count);
+        Assert.Equal(3, config.Attacks.Count);
         Assert.Equal(4, config.Gates.Count);
     }
 

@@ -14,6 +14,8 @@ public sealed class PluginAttackTests : IDisposable
     {
         public string Name => "unchanged";
         public IReadOnlyList<Norm> Norms { get; } = [Norm.LInf];
+        public IReadOnlyList<string> Keys { get; } = [];
+        public string Describe(AttackSettings settings) => "returns its input";
 
         public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
         {
@@ -37,7 +39,7 @@ public sealed class PluginAttackTests : IDisposable
         services.AddSingleton<IEvasionAttack, UnchangedInput>();
         using var provider = services.BuildServiceProvider();
         var scanner = provider.GetRequiredService<Scanner>();
-        var config = ScanConfigReader.Load(files.Write("plugin.json", Config, sampleSize: 60), scanner.AttackNames);
+        var config = ScanConfigReader.Load(files.Write("plugin.json", Config, sampleSize: 60), scanner.Registry);
 
         var report = scanner.Run(config);
 
@@ -53,7 +55,7 @@ public sealed class PluginAttackTests : IDisposable
     {
         using var provider = new ServiceCollection().AddAdvScanScanner().BuildServiceProvider();
         var path = files.Write("no-plugin.json", Config);
-        var e = Assert.Throws<InvalidInputException>(() => ScanConfigReader.Load(path, provider.GetRequiredService<Scanner>().AttackNames));
+        var e = Assert.Throws<InvalidInputException>(() => ScanConfigReader.Load(path, provider.GetRequiredService<Scanner>().Registry));
         Assert.Equal(ConfigFiles.LineOf(path, "\"unchanged\", \"eps\""), e.Line);
     }
 

@@ -156,7 +156,7 @@ public sealed class ScanConfigReaderTests : IDisposable
         Assert.Equal(ConfigFiles.LineOf(path, "cleanAccuracy"), config.Gates[0].Line);
         Assert.Equal(ConfigFiles.LineOf(path, "\"bound\""), config.Gates[1].Line);
         // A gate without eps judges the attack's largest budget.
-        Assert.Equal(0.1, config.Gates[1].Epsilon);
+        Assert.Equal(0.1, config.Gates[1].Budget);
         Assert.Equal(GateBound.Confidence, config.Gates[1].Bound);
     }
 

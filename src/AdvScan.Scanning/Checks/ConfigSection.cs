@@ -59,6 +59,9 @@ public sealed class ConfigSection
                 throw new InvalidInputException(File, $"unknown property \"{p.Name}\" in {Where}; expected one of {string.Join(", ", allowed.Where(k => k != "$schema"))}", NullIfZero(LineOf(p)));
     }
 
+    /// <summary>Whether the key holds an object (rather than a string, number or array).</summary>
+    public bool IsObject(string key) => json[key] is JObject;
+
     public ConfigSection? Section(string key)
     {
         if (json[key] is not { } t) return null;
@@ -147,7 +150,7 @@ public sealed class ConfigSection
         bool high = max is { } hi && (exclusiveMax ? v >= hi : v > hi);
         if (!low && !high) return v;
         var range = string.Create(CultureInfo.InvariantCulture,
-            $"{(min is null ? "(-inf" : (exclusiveMin ? "(" : "[") + min)}, {(max is null ? "inf)" : max + (exclusiveMax ? ")" : "]"))}");
+            $"{(min is null ? "(-inf" : (exclusiveMin ? "(" : "[") + min)},{(max is null ? "inf)" : max + (exclusiveMax ? ")" : "]"))}");
         throw At(t, string.Create(CultureInfo.InvariantCulture, $"{key} {v} is outside {range}"));
     }
 

@@ -61,6 +61,9 @@ public abstract record CheckSettings
 
     /// <summary>Checks ranges that can only be judged against the model and data (a target class, a region); throws <see cref="InvalidInputException"/>.</summary>
     public virtual void Validate(CheckContext context) { }
+
+    /// <summary>The budgets the check runs at (patch areas, say), which a gate's budget key must name; empty when it has none.</summary>
+    public virtual IReadOnlyList<double> Budgets => [];
 }
 
 /// <summary>One config key a check or attack reads: name, JSON type, meaning and default, for validation, the schema and --help.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace AdvScan.Scanning.Checks;
 
@@ -19,10 +20,19 @@ public enum MetricUnit { Proportion, Count, Score }
 /// <param name="Subject">Words for the figure in messages, e.g. "patch success"; the source and budget are added.</param>
 public sealed record MetricDefinition(string Name, MetricDirection Direction, MetricUnit Unit, GateRule Rule, string Subject, string? BudgetKey = null)
 {
-    /// <summary>"patch success of patch at area 0.1", for gate messages.</summary>
-    public string Describe(string? source, double? budget) =>
-        Subject + (source is null ? "" : $" of {source}") +
-        (budget is { } b && BudgetKey is { } key ? string.Create(CultureInfo.InvariantCulture, $" at {key} {b}") : "");
+    /// <summary>
+    /// "patch success of patch at area 0.1", for gate messages. A subject may place the source itself with "{source}"
+    /// ("robust accuracy under {source}"); without a source that part is left out.
+    /// </summary>
+    public string Describe(string? source, double? budget)
+    {
+        var subject = Subject.Contains(SourcePlaceholder, StringComparison.Ordinal)
+            ? source is null ? Regex.Replace(Subject, @"\s+\S+\s+\{source\}", "") : Subject.Replace(SourcePlaceholder, source, StringComparison.Ordinal)
+            : Subject + (source is null ? "" : $" of {source}");
+        return subject + (budget is { } b && BudgetKey is { } key ? string.Create(CultureInfo.InvariantCulture, $" at {key} {b}") : "");
+    }
+
+    private const string SourcePlaceholder = "{source}";
 
     /// <summary>Proportions and scores are thresholds in [0,1] or any finite number respectively; counts are whole numbers.</summary>
     public bool ThresholdIsFraction => Unit == MetricUnit.Proportion;

@@ -1,27 +1,47 @@
 using AdvScan.Attacks;
+using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Scanning.Configuration;
 
 /// <summary>
-/// A parsed <c>advscan.json</c>. Paths are absolute (resolved against the config file's folder). Every element keeps
-/// the 1-based line it came from, so a failed gate or a bad value can be reported on the right line.
+/// What a scan runs: a model, its data, the attacks and checks, and the gates. Read from <c>advscan.json</c> by
+/// <see cref="ScanConfigReader"/> (paths absolute, every element keeping the 1-based line it came from, so a failed gate
+/// or a bad value is reported on the right line), or built in code with <see cref="Create"/> and <c>with</c>, where
+/// there is no file and every line is 0.
 /// </summary>
-public sealed record ScanConfig(
-    string ConfigFile,
-    string Model,
-    int ModelLine,
-    DataConfig Data,
-    SpecConfig Spec,
-    int SampleSize,
-    long Seed,
-    string Device,
-    int BatchSize,
-    IReadOnlyList<AttackConfig> Attacks,
-    IReadOnlyList<GateConfig> Gates,
-    double NearThreshold);
+public sealed record ScanConfig
+{
+    /// <summary>The advscan.json this came from; null when the config was built in code.</summary>
+    public string? ConfigFile { get; init; }
+
+    public required string Model { get; init; }
+    public int ModelLine { get; init; }
+    public required DataConfig Data { get; init; }
+    public SpecConfig Spec { get; init; } = new();
+
+    /// <summary>Examples in the seeded, class-stratified sample; 0 takes the whole dataset.</summary>
+    public int SampleSize { get; init; }
+
+    public long Seed { get; init; }
+    public string Device { get; init; } = "cpu";
+    public int BatchSize { get; init; } = 64;
+    public IReadOnlyList<AttackConfig> Attacks { get; init; } = [];
+    public IReadOnlyList<CheckConfig> Checks { get; init; } = [];
+    public IReadOnlyList<GateConfig> Gates { get; init; } = [];
+
+    /// <summary>A passing gate this close to its threshold is reported as a warning.</summary>
+    public double NearThreshold { get; init; } = 0.02;
+
+    /// <summary>A config in code: the model and data (relative paths against the current folder), nothing to run yet.</summary>
+    public static ScanConfig Create(string model, string data, string? labels = null) => new()
+    {
+        Model = Path.GetFullPath(model),
+        Data = new DataConfig(Path.GetFullPath(data), labels is null ? null : Path.GetFullPath(labels)),
+    };
+}
 
 /// <summary>Where the evaluation data comes from; <see cref="Labels"/> is for formats that keep labels apart (.npy, IDX).</summary>
-public sealed record DataConfig(string Path, string? Labels, int Line);
+public sealed record DataConfig(string Path, string? Labels = null, int Line = 0);
 
 /// <summary>Overrides of how pixels reach the model; null fields take the defaults read from the model.</summary>
 public sealed record SpecConfig(
@@ -35,47 +55,30 @@ public sealed record SpecConfig(
 
 /// <summary>One attack to run, over one or more budgets.</summary>
 /// <param name="Id">Name gates refer to (defaults to the attack name).</param>
-/// <param name="Attack">Registered attack name: fgsm, pgd, apgd, cw, square, transfer.</param>
-/// <param name="Surrogate">For transfer attacks: the model adversarial examples are crafted on.</param>
-public sealed record AttackConfig(
-    string Id,
-    string Attack,
-    Norm Norm,
-    IReadOnlyList<double> Epsilons,
-    int Steps,
-    double? StepSize,
-    int Restarts,
-    bool RandomStart,
-    int? TargetClass,
-    int Queries,
-    string? Surrogate,
-    int Line)
+/// <param name="Attack">A registered attack's name (<see cref="ScanRegistry.Attacks"/>).</param>
+/// <param name="Settings">Norm, steps and the rest; its epsilon and seed are set per run from <see cref="Epsilons"/> and the scan's seed.</param>
+public sealed record AttackConfig(string Id, string Attack, IReadOnlyList<double> Epsilons, AttackSettings Settings, int Line = 0)
 {
-    public AttackSettings ToSettings(long seed) =>
-        new(Norm, Epsilons.Count > 0 ? Epsilons.Max() : 0, Steps, StepSize, Restarts, RandomStart, TargetClass, Queries, seed);
+    public AttackSettings ToSettings(long seed) => Settings with { Epsilon = Epsilons.Count > 0 ? Epsilons.Max() : 0, Seed = seed };
+
+    public Norm Norm => Settings.Norm;
 }
 
-/// <summary>The figures a gate can judge.</summary>
-public enum GateMetric
-{
-    /// <summary>Clean accuracy on ONNX Runtime (higher is better).</summary>
-    CleanAccuracy,
-    /// <summary>Robust accuracy under one attack at one budget, verified on ONNX Runtime (higher is better).</summary>
-    RobustAccuracy,
-    /// <summary>Share of correctly classified examples an attack fools (lower is better).</summary>
-    AttackSuccess,
-    /// <summary>Share of attacked examples where the differentiable graph and ONNX Runtime disagree (lower is better).</summary>
-    RuntimeDisagreement,
-}
+/// <summary>One check to run (<see cref="IScanCheck"/>), with the settings record the check owns.</summary>
+public sealed record CheckConfig(string Id, string Check, CheckSettings Settings, int Line = 0);
 
 /// <summary>
 /// Whether a gate is judged on the point estimate or on the pessimistic end of its 95% interval (the lower bound for
-/// a minimum, the upper bound for a maximum), so that a small sample cannot pass by luck.
+/// a minimum, the upper bound for a maximum), so that a small sample cannot pass by luck. Figures without an interval
+/// (counts, scores) are judged on their value either way.
 /// </summary>
 public enum GateBound { Point, Confidence }
 
 /// <summary>A threshold the scan must meet. Exactly one of <see cref="Min"/> and <see cref="Max"/> is set.</summary>
-public sealed record GateConfig(string Id, GateMetric Metric, string? Attack, double? Epsilon, double? Min, double? Max, GateBound Bound, int Line)
+/// <param name="Metric">A metric name a registered attack or check provides (<see cref="ScanRegistry.Metrics"/>).</param>
+/// <param name="Source">The id of the attack or check whose figure is judged; null for scan-wide figures.</param>
+/// <param name="Budget">The budget of the source judged (an eps, a patch area); null when the figure has none.</param>
+public sealed record GateConfig(string Id, string Metric, string? Source, double? Budget, double? Min, double? Max, GateBound Bound = GateBound.Point, int Line = 0)
 {
     public double Threshold => Min ?? Max ?? 0;
 }

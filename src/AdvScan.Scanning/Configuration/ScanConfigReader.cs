@@ -1,5 +1,6 @@
 using System.Globalization;
 using AdvScan.Attacks;
+using AdvScan.Scanning.Checks;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -7,21 +8,21 @@ namespace AdvScan.Scanning.Configuration;
 
 /// <summary>
 /// Reads <c>advscan.json</c>. Every problem is an <see cref="InvalidInputException"/> carrying the config file and the
-/// line of the offending value: unknown properties (typos), unknown attacks, thresholds outside [0,1], missing model or
-/// data files. The accepted shape is published as <c>advscan.schema.json</c> for editors.
+/// line of the offending value: unknown properties (typos), unknown attacks, checks or metrics, a norm the attack does
+/// not support, thresholds outside [0,1], missing model or data files. What a config may name comes from the
+/// <see cref="ScanRegistry"/>: the attacks' and checks' own keys, defaults and norms. The accepted shape is published as
+/// <c>advscan.schema.json</c> (written by <c>advscan schema</c> from the same registry) for editors.
 /// </summary>
 public static class ScanConfigReader
 {
-    public static readonly IReadOnlySet<string> KnownAttacks = new HashSet<string>(StringComparer.Ordinal) { "fgsm", "pgd", "apgd", "cw", "square", "transfer" };
+    private static readonly string[] TopLevel = ["$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold"];
+    private static readonly string[] AttackCommonKeys = ["id", "attack", "norm", "eps"];
+    private static readonly string[] GateKeys = ["id", "metric", "attack", "check", "min", "max", "bound"];
 
-    private static readonly string[] TopLevel = ["$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "gates", "nearThreshold"];
-    private static readonly string[] AttackKeys = ["id", "attack", "norm", "eps", "steps", "stepSize", "restarts", "randomStart", "targetClass", "queries", "surrogate"];
-    private static readonly string[] GateKeys = ["id", "metric", "attack", "eps", "min", "max", "bound"];
-
-    /// <param name="attacks">Attack names the config may use (<see cref="Scanner.AttackNames"/>, which includes attacks
-    /// registered by plug-ins); the built-in <see cref="KnownAttacks"/> when null.</param>
-    public static ScanConfig Load(string path, IReadOnlySet<string>? attacks = null)
+    /// <param name="registry">What the config may name (<see cref="Scanner.Registry"/>, which includes plug-ins).</param>
+    public static ScanConfig Load(string path, ScanRegistry? registry = null)
     {
+        registry ??= ScanRegistry.Default;
         string text;
         try
         {
@@ -32,243 +33,184 @@ public static class ScanConfigReader
         {
             throw new InvalidInputException(path, $"cannot be read: {e.Message}", inner: e);
         }
-        return Parse(text, Path.GetFullPath(path), attacks);
+        return Parse(text, Path.GetFullPath(path), registry);
     }
 
-    public static ScanConfig Parse(string json, string configFile, IReadOnlySet<string>? attacks = null)
+    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null)
     {
-        attacks ??= KnownAttacks;
-        JObject root;
+        registry ??= ScanRegistry.Default;
+        var root = new ConfigSection(configFile, ParseObject(json, configFile), "advscan.json");
+        root.RejectUnknown(TopLevel);
+
+        var model = root.ExistingFile("model") ?? throw root.Fail(null, "missing required property \"model\"");
+        var data = ReadData(root);
+        var spec = root.Section("spec") is { } specSection ? ReadSpec(specSection) : new SpecConfig();
+        int sampleSize = 0;
+        long seed = 0;
+        if (root.Has("sample"))
+        {
+            var sample = root.Section("sample")!;
+            sample.RejectUnknown(["size", "seed"]);
+            sampleSize = sample.Int("size", min: 1) ?? 0;
+            seed = sample.Int("seed", min: 0) ?? 0;
+        }
+        seed = root.Int("seed", min: 0) ?? seed;
+        var device = root.String("device", "cpu");
+        if (!DeviceName.IsValid(device)) throw root.Fail("device", $"device must be cpu or cuda, got '{device}'");
+
+        var attacks = new List<AttackConfig>();
+        var checks = new List<CheckConfig>();
+        foreach (var entry in root.Sections("attacks"))
+        {
+            var name = entry.RequiredString("attack");
+            if (registry.Check(name) is { ConfiguredAsAttack: true } check) checks.Add(ReadCheck(entry, check, "attack"));
+            else attacks.Add(ReadAttack(entry, registry, name));
+        }
+        foreach (var entry in root.Sections("checks"))
+        {
+            var name = entry.RequiredString("check");
+            var check = registry.Check(name)
+                ?? throw entry.Fail("check", $"unknown check '{name}'; expected one of {List(registry.Checks.Select(c => c.Name))}");
+            checks.Add(ReadCheck(entry, check, "check"));
+        }
+        var ids = attacks.Select(a => (a.Id, a.Line)).Concat(checks.Select(c => (c.Id, c.Line)));
+        foreach (var duplicate in ids.GroupBy(a => a.Id).Where(g => g.Count() > 1))
+            throw new InvalidInputException(configFile, $"two attacks or checks have the id '{duplicate.Key}'; give each an \"id\"", duplicate.Last().Line);
+
+        var gates = root.Sections("gates").Select((g, index) => ReadGate(g, registry, attacks, checks, index)).ToList();
+        return new ScanConfig
+        {
+            ConfigFile = configFile,
+            Model = model,
+            ModelLine = root.LineOf("model"),
+            Data = data,
+            Spec = spec,
+            SampleSize = sampleSize,
+            Seed = seed,
+            Device = device,
+            BatchSize = root.Int("batchSize", min: 1) ?? 64,
+            Attacks = attacks,
+            Checks = checks,
+            Gates = gates,
+            NearThreshold = root.Number("nearThreshold", 0, 1) ?? 0.02,
+        };
+    }
+
+    /// <summary>Parses JSON text with line numbers into an object; not JSON, or not an object, is a located error.</summary>
+    internal static JObject ParseObject(string json, string? file)
+    {
         try
         {
             var token = JToken.Parse(json, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
-            root = token as JObject ?? throw new InvalidInputException(configFile, "must be a JSON object", LineOf(token));
+            return token as JObject ?? throw new InvalidInputException(file, "must be a JSON object", NullIfZero(ConfigSection.LineOf(token)));
         }
         catch (JsonReaderException e)
         {
-            throw new InvalidInputException(configFile, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
+            throw new InvalidInputException(file, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
         }
-        var reader = new Reader(configFile);
-        reader.RejectUnknown(root, TopLevel, "advscan.json");
-        var folder = Path.GetDirectoryName(configFile) ?? ".";
-
-        var modelToken = reader.Required(root, "model");
-        var model = reader.ExistingFile(modelToken, folder, "model");
-
-        var dataToken = reader.Required(root, "data");
-        DataConfig data = dataToken switch
-        {
-            JValue => new DataConfig(reader.ExistingPath(dataToken, folder, "data"), null, LineOf(dataToken)),
-            JObject o => ReadData(reader, o, folder),
-            _ => throw reader.Fail(dataToken, "'data' must be a path or an object { \"path\": ..., \"labels\": ... }"),
-        };
-
-        var spec = root["spec"] is JObject specObject ? ReadSpec(reader, specObject) : new SpecConfig();
-        int sampleSize = 0;
-        long seed = 0;
-        if (root["sample"] is { } sampleToken)
-        {
-            if (sampleToken is not JObject sample) throw reader.Fail(sampleToken, "'sample' must be an object { \"size\": N, \"seed\": S }");
-            reader.RejectUnknown(sample, ["size", "seed"], "sample");
-            sampleSize = sample["size"] is { } s ? reader.Int(s, "sample.size", min: 1) : 0;
-            seed = sample["seed"] is { } sd ? reader.Int(sd, "sample.seed", min: 0) : 0;
-        }
-        if (root["seed"] is { } seedToken) seed = reader.Int(seedToken, "seed", min: 0);
-        var device = root["device"] is { } deviceToken ? reader.String(deviceToken, "device") : "cpu";
-        if (device != "cpu" && device != "cuda" && !device.StartsWith("cuda:", StringComparison.Ordinal))
-            throw reader.Fail(root["device"]!, $"device must be cpu or cuda, got '{device}'");
-        int batchSize = root["batchSize"] is { } bs ? reader.Int(bs, "batchSize", min: 1) : 64;
-        double near = root["nearThreshold"] is { } nt ? reader.Fraction(nt, "nearThreshold") : 0.02;
-
-        var configured = new List<AttackConfig>();
-        if (root["attacks"] is { } attacksToken)
-        {
-            if (attacksToken is not JArray array) throw reader.Fail(attacksToken, "'attacks' must be an array");
-            foreach (var item in array) configured.Add(ReadAttack(reader, item, folder, attacks));
-        }
-        foreach (var duplicate in configured.GroupBy(a => a.Id).Where(g => g.Count() > 1))
-            throw new InvalidInputException(configFile, $"two attacks have the id '{duplicate.Key}'; give each an \"id\"", duplicate.Last().Line);
-
-        var gates = new List<GateConfig>();
-        if (root["gates"] is { } gatesToken)
-        {
-            if (gatesToken is not JArray array) throw reader.Fail(gatesToken, "'gates' must be an array");
-            int index = 0;
-            foreach (var item in array) gates.Add(ReadGate(reader, item, configured, index++));
-        }
-        return new ScanConfig(configFile, model, LineOf(modelToken), data, spec, sampleSize, seed, device, batchSize, configured, gates, near);
     }
 
-    private static DataConfig ReadData(Reader reader, JObject o, string folder)
+    private static DataConfig ReadData(ConfigSection root)
     {
-        reader.RejectUnknown(o, ["path", "labels"], "data");
-        var path = reader.ExistingPath(reader.Required(o, "path"), folder, "data.path");
-        var labels = o["labels"] is { } l ? reader.ExistingFile(l, folder, "data.labels") : null;
-        return new DataConfig(path, labels, LineOf(o));
+        if (!root.Has("data")) throw root.Fail(null, "missing required property \"data\"");
+        if (!root.IsObject("data")) return new DataConfig(root.ExistingPath("data")!, null, root.LineOf("data"));
+        var o = root.Section("data")!;
+        o.RejectUnknown(["path", "labels"]);
+        var path = o.ExistingPath("path") ?? throw o.Fail(null, "missing required property \"path\"");
+        return new DataConfig(path, o.ExistingFile("labels"), o.Line);
     }
 
-    private static SpecConfig ReadSpec(Reader reader, JObject o)
+    private static SpecConfig ReadSpec(ConfigSection o)
     {
-        reader.RejectUnknown(o, ["layout", "channelOrder", "scale", "mean", "std", "resize"], "spec");
-        string? Choice(string key, string[] allowed)
-        {
-            if (o[key] is not { } t) return null;
-            var v = reader.String(t, $"spec.{key}");
-            return allowed.Contains(v) ? v : throw reader.Fail(t, $"spec.{key} must be one of {string.Join(", ", allowed)}, got '{v}'");
-        }
-        double? scale = null;
-        if (o["scale"] is { } scaleToken)
-        {
-            scale = reader.Number(scaleToken, "spec.scale");
-            if (scale != 1 && scale != 255) throw reader.Fail(scaleToken, $"spec.scale must be 1 or 255, got {scale}");
-        }
-        return new SpecConfig(Choice("layout", ["nchw", "nhwc"]), Choice("channelOrder", ["rgb", "bgr"]), scale,
-            o["mean"] is { } m ? reader.Numbers(m, "spec.mean") : null, o["std"] is { } s ? reader.Numbers(s, "spec.std", positive: true) : null,
-            Choice("resize", ["none", "stretch"]), LineOf(o));
+        o.RejectUnknown(["layout", "channelOrder", "scale", "mean", "std", "resize"]);
+        var scale = o.Number("scale");
+        if (scale is { } s && s != 1 && s != 255) throw o.Fail("scale", string.Create(CultureInfo.InvariantCulture, $"spec.scale must be 1 or 255, got {s}"));
+        return new SpecConfig(o.Choice("layout", ["nchw", "nhwc"]), o.Choice("channelOrder", ["rgb", "bgr"]), scale,
+            o.Numbers("mean"), o.Numbers("std", min: 0, exclusiveMin: true), o.Choice("resize", ["none", "stretch"]), o.Line);
     }
 
-    private static AttackConfig ReadAttack(Reader reader, JToken item, string folder, IReadOnlySet<string> known)
+    private static AttackConfig ReadAttack(ConfigSection o, ScanRegistry registry, string name)
     {
-        if (item is not JObject o) throw reader.Fail(item, "each attack must be an object { \"attack\": \"pgd\", \"eps\": [...] }");
-        reader.RejectUnknown(o, AttackKeys, "attack");
-        var nameToken = reader.Required(o, "attack");
-        var name = reader.String(nameToken, "attack");
-        if (!known.Contains(name))
-            throw reader.Fail(nameToken, $"unknown attack '{name}'; expected one of {string.Join(", ", known.Order(StringComparer.Ordinal))}");
-        var norm = Norm.LInf;
-        if (o["norm"] is { } normToken)
+        var attack = registry.Attack(name) ?? throw o.Fail("attack",
+            $"unknown attack '{name}'; expected one of {List(registry.Attacks.Select(a => a.Name).Concat(registry.Checks.Where(c => c.ConfiguredAsAttack).Select(c => c.Name)))}");
+        o.RejectUnknown(AttackCommonKeys.Concat(attack.Keys));
+        var norm = attack.DefaultNorm;
+        if (o.String("norm") is { } normText)
         {
-            norm = reader.String(normToken, "norm") switch
+            norm = NormNames.Parse(normText) ?? throw o.Fail("norm", $"norm must be linf or l2, got '{normText}'");
+            if (!attack.Norms.Contains(norm))
+                throw o.Fail("norm", $"attack '{name}' does not support the {normText} norm; it supports {List(attack.Norms.Select(NormNames.Of))}");
+        }
+        var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.LInf ? 1 : null) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
+        var d = attack.Defaults;
+        var settings = new AttackSettings(norm, epsilons.Max(), o.Int(AttackKeys.Steps, min: 0) ?? d.Steps, o.Number(AttackKeys.StepSize, min: 0, exclusiveMin: true) ?? d.StepSize,
+            o.Int(AttackKeys.Restarts, min: 1) ?? d.Restarts, o.Bool(AttackKeys.RandomStart) ?? d.RandomStart, o.Int(AttackKeys.TargetClass, min: 0),
+            o.Int(AttackKeys.Queries, min: 1) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
+        if (attack.Keys.Contains(AttackKeys.Surrogate) && settings.Surrogate is null)
+            throw o.Fail(null, $"a {name} attack needs a \"surrogate\" model to craft examples on");
+        return new AttackConfig(o.String("id", name), name, epsilons, settings, o.Line);
+    }
+
+    private static CheckConfig ReadCheck(ConfigSection o, IScanCheck check, string nameKey)
+    {
+        o.RejectUnknown(new[] { "id", nameKey }.Concat(check.Keys.Select(k => k.Name)));
+        return new CheckConfig(o.String("id", check.Name), check.Name, check.Configure(o), o.Line);
+    }
+
+    private static GateConfig ReadGate(ConfigSection o, ScanRegistry registry, IReadOnlyList<AttackConfig> attacks, IReadOnlyList<CheckConfig> checks, int index)
+    {
+        var budgetKeys = registry.Metrics.Select(m => m.BudgetKey).OfType<string>().Distinct();
+        o.RejectUnknown(GateKeys.Concat(budgetKeys));
+        var name = o.RequiredString("metric");
+        var metric = registry.Metric(name) ?? throw o.Fail("metric", $"unknown metric '{name}'; expected one of {List(registry.Metrics.Select(m => m.Name))}");
+        var sourceKey = o.Has("check") ? "check" : "attack";
+        var source = o.String(sourceKey);
+        double? budget = null;
+        if (metric == ScanMetrics.CleanAccuracy)
+        {
+            if (source is not null) throw o.Fail(sourceKey, "a cleanAccuracy gate judges the whole scan; it takes no \"attack\" or \"check\"");
+        }
+        else if (ScanRegistry.IsAttackMetric(metric))
+        {
+            if (source is null && metric != ScanMetrics.RuntimeDisagreement)
+                throw o.Fail(null, $"a {name} gate needs \"attack\" (the id of an attack in this config)");
+            if (source is not null)
             {
-                "linf" => Norm.LInf,
-                "l2" => Norm.L2,
-                var other => throw reader.Fail(normToken, $"norm must be linf or l2, got '{other}'"),
-            };
-        }
-        var epsToken = reader.Required(o, "eps");
-        var epsilons = epsToken is JArray ? reader.Numbers(epsToken, "eps") : [reader.Number(epsToken, "eps")];
-        if (epsilons.Count == 0) throw reader.Fail(epsToken, "eps must list at least one budget");
-        foreach (var e in epsilons)
-            if (e < 0 || (norm == Norm.LInf && e > 1))
-                throw reader.Fail(epsToken, string.Create(CultureInfo.InvariantCulture, $"eps {e} is outside [0,1] (budgets are in [0,1] pixel space)"));
-        string? surrogate = o["surrogate"] is { } st ? reader.ExistingFile(st, folder, "surrogate") : null;
-        if (name == "transfer" && surrogate is null) throw reader.Fail(o, "a transfer attack needs a \"surrogate\" model to craft examples on");
-        return new AttackConfig(
-            o["id"] is { } id ? reader.String(id, "id") : name,
-            name, norm, epsilons,
-            o["steps"] is { } steps ? reader.Int(steps, "steps", min: 0) : AttackSettings.DefaultStepsFor(name),
-            o["stepSize"] is { } ss ? reader.Number(ss, "stepSize", positive: true) : null,
-            o["restarts"] is { } r ? reader.Int(r, "restarts", min: 1) : 1,
-            o["randomStart"] is { } rs ? reader.Bool(rs, "randomStart") : true,
-            o["targetClass"] is { } tc ? reader.Int(tc, "targetClass", min: 0) : null,
-            o["queries"] is { } q ? reader.Int(q, "queries", min: 1) : 5000,
-            surrogate, LineOf(o));
-    }
-
-    private static GateConfig ReadGate(Reader reader, JToken item, IReadOnlyList<AttackConfig> attacks, int index)
-    {
-        if (item is not JObject o) throw reader.Fail(item, "each gate must be an object { \"metric\": ..., \"min\" or \"max\": ... }");
-        reader.RejectUnknown(o, GateKeys, "gate");
-        var metricToken = reader.Required(o, "metric");
-        var metric = reader.String(metricToken, "metric") switch
-        {
-            "cleanAccuracy" => GateMetric.CleanAccuracy,
-            "robustAccuracy" => GateMetric.RobustAccuracy,
-            "attackSuccess" => GateMetric.AttackSuccess,
-            "runtimeDisagreement" => GateMetric.RuntimeDisagreement,
-            var other => throw reader.Fail(metricToken, $"unknown metric '{other}'; expected cleanAccuracy, robustAccuracy, attackSuccess or runtimeDisagreement"),
-        };
-        double? min = o["min"] is { } mn ? reader.Fraction(mn, "min") : null;
-        double? max = o["max"] is { } mx ? reader.Fraction(mx, "max") : null;
-        if ((min is null) == (max is null)) throw reader.Fail(o, "a gate needs exactly one of \"min\" and \"max\"");
-        string? attack = null;
-        double? eps = null;
-        if (metric is GateMetric.RobustAccuracy or GateMetric.AttackSuccess or GateMetric.RuntimeDisagreement)
-        {
-            if (o["attack"] is { } at)
-            {
-                attack = reader.String(at, "attack");
-                var target = attacks.FirstOrDefault(a => a.Id == attack)
-                    ?? throw reader.Fail(at, $"gate refers to attack '{attack}', which the config does not define (ids: {string.Join(", ", attacks.Select(a => a.Id))})");
-                if (o["eps"] is { } et)
-                {
-                    eps = reader.Number(et, "eps");
-                    if (!target.Epsilons.Contains(eps.Value))
-                        throw reader.Fail(et, string.Create(CultureInfo.InvariantCulture, $"attack '{attack}' does not run at eps {eps}; its budgets are {string.Join(", ", target.Epsilons)}"));
-                }
-                else eps = target.Epsilons.Max();
+                var target = attacks.FirstOrDefault(a => a.Id == source)
+                    ?? throw o.Fail(sourceKey, $"gate refers to attack '{source}', which the config does not define (ids: {string.Join(", ", attacks.Select(a => a.Id))})");
+                budget = ReadBudget(o, metric, source, target.Epsilons);
             }
-            else if (metric != GateMetric.RuntimeDisagreement)
-                throw reader.Fail(o, $"a {reader.String(metricToken, "metric")} gate needs \"attack\" (the id of an attack in this config)");
         }
-        var bound = GateBound.Point;
-        if (o["bound"] is { } bt)
+        else
         {
-            bound = reader.String(bt, "bound") switch
-            {
-                "point" => GateBound.Point,
-                "confidence" => GateBound.Confidence,
-                var other => throw reader.Fail(bt, $"bound must be point or confidence, got '{other}'"),
-            };
+            var providers = checks.Where(c => registry.Check(c.Check)!.Metrics.Contains(metric)).ToList();
+            var target = source is null
+                ? providers.Count == 1 ? providers[0] : throw o.Fail(null, providers.Count == 0
+                    ? $"no check in this config reports {name}"
+                    : $"several checks report {name} ({string.Join(", ", providers.Select(c => c.Id))}); name one with \"check\"")
+                : checks.FirstOrDefault(c => c.Id == source) ?? throw o.Fail(sourceKey, $"gate refers to check '{source}', which the config does not define (ids: {string.Join(", ", checks.Select(c => c.Id))})");
+            if (!providers.Contains(target)) throw o.Fail(sourceKey, $"check '{target.Id}' ({target.Check}) does not report {name}");
+            source = target.Id;
+            budget = ReadBudget(o, metric, source, target.Settings.Budgets);
         }
-        var id = o["id"] is { } idt ? reader.String(idt, "id") : $"{reader.String(metricToken, "metric")}{(attack is null ? "" : "-" + attack)}{(eps is null ? "" : string.Create(CultureInfo.InvariantCulture, $"@{eps}"))}#{index}";
-        return new GateConfig(id, metric, attack, eps, min, max, bound, LineOf(o));
+        double? Threshold(string key) => metric.ThresholdIsFraction ? o.Number(key, 0, 1) : metric.Unit == MetricUnit.Count ? o.Number(key, min: 0) : o.Number(key);
+        double? min = Threshold("min"), max = Threshold("max");
+        if ((min is null) == (max is null)) throw o.Fail(null, "a gate needs exactly one of \"min\" and \"max\"");
+        var bound = o.Choice("bound", ["point", "confidence"]) == "confidence" ? GateBound.Confidence : GateBound.Point;
+        var id = o.String("id") ?? $"{name}{(source is null ? "" : "-" + source)}{(budget is null ? "" : string.Create(CultureInfo.InvariantCulture, $"@{budget}"))}#{index}";
+        return new GateConfig(id, name, source, budget, min, max, bound, o.Line);
     }
 
-    public static int LineOf(JToken? token) => token is IJsonLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
-
-    private sealed class Reader(string file)
+    /// <summary>The budget a gate names (with the metric's budget key), which the source must run; its largest when none is named.</summary>
+    private static double? ReadBudget(ConfigSection o, MetricDefinition metric, string source, IReadOnlyList<double> budgets)
     {
-        public InvalidInputException Fail(JToken token, string problem) => new(file, problem, LineOf(token) is var l && l > 0 ? l : null);
-
-        public JToken Required(JObject o, string key) => o[key] ?? throw Fail(o, $"missing required property \"{key}\"");
-
-        public void RejectUnknown(JObject o, string[] known, string where)
-        {
-            foreach (var p in o.Properties())
-                if (!known.Contains(p.Name))
-                    throw Fail(p, $"unknown property \"{p.Name}\" in {where}; expected one of {string.Join(", ", known.Where(k => k != "$schema"))}");
-        }
-
-        public string String(JToken t, string name) =>
-            t.Type == JTokenType.String ? t.Value<string>()! : throw Fail(t, $"{name} must be a string");
-
-        public double Number(JToken t, string name, bool positive = false)
-        {
-            if (t.Type is not (JTokenType.Float or JTokenType.Integer)) throw Fail(t, $"{name} must be a number");
-            var v = t.Value<double>();
-            if (!double.IsFinite(v) || (positive && v <= 0)) throw Fail(t, $"{name} must be a {(positive ? "positive " : "")}finite number");
-            return v;
-        }
-
-        public double Fraction(JToken t, string name)
-        {
-            var v = Number(t, name);
-            return v is >= 0 and <= 1 ? v : throw Fail(t, string.Create(CultureInfo.InvariantCulture, $"{name} threshold {v} is outside [0,1]"));
-        }
-
-        public int Int(JToken t, string name, int min)
-        {
-            if (t.Type != JTokenType.Integer) throw Fail(t, $"{name} must be an integer");
-            var v = t.Value<long>();
-            return v >= min && v <= int.MaxValue ? (int)v : throw Fail(t, $"{name} must be an integer >= {min}, got {v}");
-        }
-
-        public bool Bool(JToken t, string name) => t.Type == JTokenType.Boolean ? t.Value<bool>() : throw Fail(t, $"{name} must be true or false");
-
-        public IReadOnlyList<double> Numbers(JToken t, string name, bool positive = false) =>
-            t is JArray a ? a.Select(v => Number(v, name, positive)).ToList() : throw Fail(t, $"{name} must be an array of numbers");
-
-        public string ExistingFile(JToken t, string folder, string name)
-        {
-            var path = Path.GetFullPath(Path.Combine(folder, String(t, name)));
-            return File.Exists(path) ? path : throw Fail(t, $"{name} file '{t.Value<string>()}' does not exist (resolved to {path})");
-        }
-
-        public string ExistingPath(JToken t, string folder, string name)
-        {
-            var path = Path.GetFullPath(Path.Combine(folder, String(t, name)));
-            return File.Exists(path) || Directory.Exists(path) ? path : throw Fail(t, $"{name} '{t.Value<string>()}' does not exist (resolved to {path})");
-        }
+        if (metric.BudgetKey is not { } key || budgets.Count == 0) return null;
+        if (o.Number(key) is not { } budget) return budgets.Max();
+        return budgets.Contains(budget) ? budget
+            : throw o.Fail(key, string.Create(CultureInfo.InvariantCulture, $"'{source}' does not run at {key} {budget}; its budgets are {string.Join(", ", budgets)}"));
     }
+
+    private static string List(IEnumerable<string> names) => string.Join(", ", names.Order(StringComparer.Ordinal));
+
+    private static int? NullIfZero(int line) => line > 0 ? line : null;
 }

@@ -1,0 +1,24 @@
+using AdvScan.Attacks;
+
+namespace AdvScan.Scanning;
+
+/// <summary>The one spelling of norms in configs, on the command line and in reports: "linf" and "l2".</summary>
+public static class NormNames
+{
+    public static string Of(Norm norm) => norm == Norm.L2 ? "l2" : "linf";
+
+    public static Norm? Parse(string text) => text switch
+    {
+        "linf" => Norm.LInf,
+        "l2" => Norm.L2,
+        _ => null,
+    };
+}
+
+/// <summary>The one check of device names, for configs, the CLI and code-first callers: cpu, cuda or cuda:N.</summary>
+public static class DeviceName
+{
+    public static bool IsValid(string device) =>
+        device == "cpu" || device == "cuda" ||
+        (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _));
+}

@@ -1,0 +1,70 @@
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+
+namespace AdvScan.Scanning;
+
+/// <summary>Clean accuracy of a sample, in total and per class, as ONNX Runtime measured it.</summary>
+public sealed record CleanCounts(Proportion Accuracy, (int Correct, int Total)[] PerClass);
+
+/// <summary>
+/// The one place ONNX Runtime's outputs become verdicts: the predicted class (argmax of the logits) and its softmax
+/// confidence, for host pixels in [0,1] behind the dataset's pixel mapping. Attacks, checks and clean accuracy all
+/// judge through here, so "what the deployed model predicts" has one definition.
+/// </summary>
+public static class Predictions
+{
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>ONNX Runtime's logits for host pixels [N,C,H,W] in [0,1], as [N * classes] row-major, and the class count.</summary>
+    public static (float[] Logits, int Classes) Logits(ReferenceSession runtime, PixelMapping mapping, float[] pixels, long[] shape)
+    {
+        var (data, inputShape) = mapping.ToModelInputHost(pixels, shape);
+        var logits = runtime.RunFirst(new HostTensor(data, inputShape)).Data;
+        int count = checked((int)shape[0]);
+        return (logits, count == 0 ? 0 : logits.Length / count);
+    }
+
+    /// <summary>ONNX Runtime's class and its softmax probability for every row.</summary>
+    public static (int[] Classes, float[] Confidences) Predict(ReferenceSession runtime, PixelMapping mapping, float[] pixels, long[] shape)
+    {
+        var (logits, classes) = Logits(runtime, mapping, pixels, shape);
+        int count = checked((int)shape[0]);
+        var predictions = new int[count];
+        var confidences = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            var row = logits.AsSpan(i * classes, classes);
+            int best = ArgMax(row);
+            double sum = 0;
+            for (int c = 0; c < classes; c++) sum += Math.Exp((double)row[c] - row[best]);
+            predictions[i] = best;
+            confidences[i] = (float)(1 / sum);
+        }
+        return (predictions, confidences);
+    }
+
+    /// <summary>Clean accuracy over batches, in total and per class (classes beyond <paramref name="classes"/> extend the table).</summary>
+    public static CleanCounts CleanAccuracy(ReferenceSession runtime, PixelMapping mapping, IEnumerable<LabeledBatch> batches, int classes)
+    {
+        int correct = 0, total = 0;
+        var perClass = new (int Correct, int Total)[Math.Max(classes, 1)];
+        foreach (var batch in batches)
+        {
+            var (predicted, _) = Predict(runtime, mapping, batch.Pixels, batch.Shape);
+            for (int i = 0; i < batch.Labels.Length; i++)
+            {
+                int label = batch.Labels[i];
+                if (label >= perClass.Length) Array.Resize(ref perClass, label + 1);
+                perClass[label].Total++;
+                total++;
+                if (predicted[i] == label) { correct++; perClass[label].Correct++; }
+            }
+        }
+        return new CleanCounts(Proportion.Of(correct, total), perClass);
+    }
+}
