@@ -69,9 +69,11 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
     /// <summary>White-box: craft on the differentiable graph (behind the same pixel mapping), verify on ONNX Runtime.</summary>
     public static Craft WhiteBox(IEvasionAttack attack, OnnxGraph graph, PixelMapping mapping)
     {
-        var classifier = new GraphClassifier(graph, mapping.ToModelInput);
+        // Probability outputs are attacked as log-probabilities; decided once, on the first batch the graph scores.
+        GraphClassifier? classifier = null;
         return (pixels, shape, labels, settings, cancellationToken) =>
         {
+            classifier ??= new GraphClassifier(graph, mapping.ToModelInput, OutputsProbabilities(graph, mapping, pixels, shape));
             if (!attack.Norms.Contains(settings.Norm))
                 throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
             using var scope = torch.NewDisposeScope();
@@ -81,6 +83,15 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             return new CraftedBatch(TensorConversion.ToHostFloats(result.Adversarial), result.Fooled.cpu().data<bool>().ToArray(),
                 result.GradientEvaluations, result.Queries, result.MinimalL2);
         };
+    }
+
+    /// <summary>Whether the graph's outputs on these pixels are probabilities rather than logits (<see cref="ProbabilityOutputs"/>).</summary>
+    public static bool OutputsProbabilities(OnnxGraph graph, PixelMapping mapping, float[] pixels, long[] shape)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var output = graph.forward(mapping.ToModelInput(torch.tensor(pixels, shape).to(graph.Device)));
+        return ProbabilityOutputs.Detect(TensorConversion.ToHostFloats(output), (int)shape[0]);
     }
 
     /// <summary>Score-based black-box: the attack queries ONNX Runtime itself, so there is nothing to disagree with.</summary>
