@@ -29,6 +29,11 @@ public static class Program
         int reps = IntOption(args, "--reps", 15);
         int iterations = IntOption(args, "--iters", 10);
         torch.set_num_threads(threads);
+        if (args.Contains("--peer-only"))
+        {
+            PeerBench.Run(RepositoryRoot(), reps, threads);
+            return 0;
+        }
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"AdvScan engine benchmark: LeNet-style CNN (conv32-conv64-fc128-fc10), 28x28, batch {Batch}");
         Console.WriteLine($"threads {threads}, {reps} alternating repetitions of {iterations} batches each, medians reported");
@@ -114,7 +119,11 @@ public static class Program
                 Console.WriteLine(string.Create(inv, $"    RSS at batch {batch,3}: {process.WorkingSet64 / (1024.0 * 1024.0):F1} MiB"));
             }
         }
-        if (!args.Contains("--engine-only")) AttackBench.Run(RepositoryRoot(), reps, threads);
+        if (!args.Contains("--engine-only"))
+        {
+            AttackBench.Run(RepositoryRoot(), reps, threads);
+            PeerBench.Run(RepositoryRoot(), reps, threads);
+        }
         return 0;
     }
 
