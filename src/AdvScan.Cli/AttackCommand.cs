@@ -7,6 +7,7 @@ using AdvScan.Onnx;
 using AdvScan.Runtime;
 using AdvScan.Scanning;
 using AdvScan.Scanning.Attacks;
+using AdvScan.Reporting;
 using ScanAttackRun = AdvScan.Scanning.Attacks.AttackRun;
 using AdvScan.Scanning.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,12 +72,13 @@ internal static class AttackCommand
         examples?.Finish();
         clock.Stop();
 
-        var run = new AttackRun(Path.GetFileName(request.Model), model.Sha256, Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Data)),
+        var run = new AttackRunReport(Path.GetFileName(request.Model), model.Sha256, Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Data)),
             request.Labels is null ? null : Path.GetFileName(request.Labels), spec, dataset.Labels.Count, request.Limit, indices, request.Seed,
             request.Batch, request.Device, request.Attack, request.Settings,
-            surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result);
+            surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result,
+            scanner.Registry.Attack(request.Attack)!.Describe(request.Settings));
         PrintSummary(output, run, dataset.Description, examples, clock.Elapsed);
-        if (request.Json is not null) OutputFiles.Write(request.Json, AttackJson.Write(run));
+        if (request.Json is not null) OutputFiles.Write(request.Json, AttackRunJson.Write(run));
         return CliApp.Success;
     }
 
@@ -167,9 +169,9 @@ internal static class AttackCommand
         }
     }
 
-    public static string NormName(Norm norm) => norm == Norm.LInf ? "linf" : "l2";
+    private static string NormName(Norm norm) => NormNames.Of(norm);
 
-    private static void PrintSummary(TextWriter output, AttackRun run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed)
+    private static void PrintSummary(TextWriter output, AttackRunReport run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed)
     {
         var c = CultureInfo.InvariantCulture;
         var s = run.Settings;
@@ -206,35 +208,8 @@ internal static class AttackCommand
         output.WriteLine(string.Create(c, $"time:       {elapsed.TotalSeconds:F1} s"));
     }
 
-    private static string Describe(AttackRun run)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var s = run.Settings;
-        var parts = new List<string> { run.Attack, s.Norm == Norm.LInf ? "L-inf" : "L2" };
-        switch (run.Attack)
-        {
-            case "pgd" or "transfer":
-                parts.Add($"{s.Steps} steps");
-                parts.Add(s.StepSize is { } a ? string.Create(c, $"step size {a}") : "step size 2.5 eps / steps");
-                parts.Add($"{s.Restarts} restart(s)");
-                parts.Add(s.RandomStart ? "random start" : "no random start");
-                break;
-            case "apgd":
-                parts.Add($"{s.Steps} iterations");
-                parts.Add($"{s.Restarts} restart(s)");
-                parts.Add(s.RandomStart ? "random start" : "no random start");
-                break;
-            case "cw":
-                parts.Add($"{s.Steps} Adam steps per binary-search step");
-                break;
-            case "square":
-                parts.Add($"{s.Queries} queries per example");
-                break;
-        }
-        parts.Add(s.TargetClass is { } t ? $"targeted at class {t}" : "untargeted");
-        parts.Add($"seed {s.Seed}, batch {run.BatchSize}, {run.Device}");
-        return string.Join(", ", parts);
-    }
+    private static string Describe(AttackRunReport run) =>
+        string.Create(CultureInfo.InvariantCulture, $"{run.Attack}, {run.Description}, {(run.Settings.TargetClass is null ? "untargeted, " : "")}seed {run.Settings.Seed}, batch {run.BatchSize}, {run.Device}");
 
     private static string Text(Proportion p) => string.Create(CultureInfo.InvariantCulture,
         $"{p.Value,7:P2} ({p.Successes}/{p.Trials}), 95% CI [{p.Lower:P2}, {p.Upper:P2}]");

@@ -11,6 +11,9 @@ public static class CliApp
     public const int BadInput = 2;
     public const int InstallationBroken = 3;
 
+    /// <summary>The conventional exit code of a process stopped by Ctrl+C (128 + SIGINT).</summary>
+    public const int Cancelled = 130;
+
     private static readonly string Usage = ("""
         usage: advscan <command> [arguments]
 
@@ -34,6 +37,8 @@ public static class CliApp
                [--source-root DIR] [--gallery N] [--plain-progress]
               Run the attacks an advscan.json configures and judge its gates. Failed gates are printed as
               `config(line,1): error ADV10xx: ...`. Exit 0 all gates pass, 1 a gate failed, 2 bad input.
+          schema [--out F]
+              Write the JSON Schema of advscan.json for the registered attacks and checks (to stdout or F).
           merge <shard.json>... [--json F] [--sarif F] [--html F] [--markdown F]
               Combine the --json reports of `scan --shard i/n` runs exactly (counts, not averages) and judge the gates.
           harden (--model <in.onnx> | --arch <name>) --data <IDX images file or folder> --out <out.onnx>
@@ -44,9 +49,9 @@ public static class CliApp
               Adam steps on them. --model fine-tunes an existing classifier; --arch trains a zoo architecture from
               scratch. --ramp-epochs raises eps linearly from 0 over the first epochs; --clean-weight W minimises
               (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
-        """ + "\n" + AttackCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
+        """ + "\n" + AttackCommand.Usage + "\n" + PoisonCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -60,10 +65,12 @@ public static class CliApp
                 ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
                 ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
+                ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr, cancellationToken),
+                ("schema", _) => SchemaCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
                 ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+                ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
+                ("poison", _) => PoisonCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
                 _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
             };
         }
@@ -71,6 +78,11 @@ public static class CliApp
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("cancelled; no report was written");
+            return Cancelled;
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Reporting;
 using AdvScan.Scanning;
 
 namespace AdvScan.Cli;

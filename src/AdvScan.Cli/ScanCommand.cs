@@ -14,7 +14,7 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class ScanCommand
 {
-    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var configPath = args.Positional(0, "config file (advscan scan advscan.json)");
         var outputs = ReportOutputs.Read(args);
@@ -34,9 +34,9 @@ internal static class ScanCommand
             config = ScanConfigReader.Load(configPath, scanner.Registry);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
             foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
-            report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress));
+            report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress, cancellationToken));
             stdout.WriteLine(ScanSummary.Describe(report));
-            ReportOutputs.Write(services, report, outputs);
+            ReportOutputs.Write(services, report, outputs, cancellationToken);
         }
         catch (InvalidInputException e)
         {
@@ -47,7 +47,8 @@ internal static class ScanCommand
         return report.Passed ? CliApp.Success : CliApp.CheckFailed;
     }
 
-    internal static ServiceProvider Services(string? sourceRoot)
+    /// <summary>The CLI's composition: the scanner with its attacks, every built-in check, every reporter.</summary>
+    internal static ServiceProvider Services(string? sourceRoot = null)
     {
         var services = new ServiceCollection();
         services.AddAdvScanScanner();
@@ -80,30 +81,42 @@ internal static class ScanCommand
 /// <summary>The --json/--sarif/--html/--markdown options: a format name and the file it goes to.</summary>
 internal static class ReportOutputs
 {
+    /// <summary>One --FORMAT option per registered reporter (json, sarif, html, markdown, and any a plug-in adds).</summary>
     public static IReadOnlyList<(string Format, string Path)> Read(ArgumentReader args)
     {
+        using var services = ScanCommand.Services();
         var outputs = new List<(string, string)>();
-        foreach (var format in new[] { "json", "sarif", "html", "markdown" })
+        foreach (var format in services.GetServices<IReporter>().Select(r => r.Format))
             if (args.String("--" + format) is { } path) outputs.Add((format, path));
         return outputs;
     }
 
-    public static void Write(IServiceProvider services, ScanReport report, IReadOnlyList<(string Format, string Path)> outputs)
+    /// <summary>
+    /// Writes every report to a temporary file beside its target and moves it into place, so a cancelled or failed
+    /// write never leaves a partial report where CI would pick it up.
+    /// </summary>
+    public static void Write(IServiceProvider services, ScanReport report, IReadOnlyList<(string Format, string Path)> outputs, CancellationToken cancellationToken = default)
     {
         var reporters = services.GetServices<IReporter>().ToDictionary(r => r.Format);
         foreach (var (format, path) in outputs)
         {
             if (!reporters.TryGetValue(format, out var reporter)) throw new InvalidInputException(null, $"no reporter is registered for --{format}");
+            var temporary = path + ".partial";
             try
             {
                 var folder = Path.GetDirectoryName(Path.GetFullPath(path));
                 if (folder is not null) Directory.CreateDirectory(folder);
-                using var stream = File.Create(path);
-                reporter.WriteAsync(report, stream).GetAwaiter().GetResult();
+                using (var stream = File.Create(temporary)) reporter.WriteAsync(report, stream, cancellationToken).GetAwaiter().GetResult();
+                cancellationToken.ThrowIfCancellationRequested();
+                File.Move(temporary, path, overwrite: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new InvalidInputException(path, $"cannot be written: {e.Message}", inner: e);
+            }
+            finally
+            {
+                if (File.Exists(temporary)) File.Delete(temporary);
             }
         }
     }

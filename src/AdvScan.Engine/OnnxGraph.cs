@@ -78,7 +78,17 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => Run(input)[0];
 
     /// <summary>Runs the graph on inputs given in graph-input order; returns outputs in graph-output order.</summary>
-    public Tensor[] Run(params Tensor[] inputs)
+    public Tensor[] Run(params Tensor[] inputs) => Evaluate(inputs, _outputNames);
+
+    /// <summary>
+    /// Runs the graph only as far as the named intermediate values (node outputs) and returns them, for work that reads
+    /// a layer's activations (poisoning checks) rather than the outputs. Nodes after the last value asked for are not
+    /// executed. Unknown names are an <see cref="InvalidInputException"/>; <see cref="RepresentationExtractor"/> checks
+    /// them up front with candidates.
+    /// </summary>
+    public Tensor[] RunTo(IReadOnlyList<string> valueNames, params Tensor[] inputs) => Evaluate(inputs, valueNames);
+
+    private Tensor[] Evaluate(Tensor[] inputs, IReadOnlyList<string> wanted)
     {
         if (inputs.Length != _inputNames.Length)
             throw new InvalidInputException(_model.File, $"expects {_inputNames.Length} input(s) ({string.Join(", ", _inputNames)}) but was given {inputs.Length}");
@@ -93,8 +103,13 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         var cached = _shapeCache.GetValueOrDefault(signature);
         var fresh = cached is null && _shapeValues.Count > 0 ? new Dictionary<string, Tensor>(StringComparer.Ordinal) : null;
 
+        // Running up to intermediate values stops once all of them exist; the shape cache is then not stored (the shape
+        // nodes after the stop have not run), so a later full run of this signature still evaluates them.
+        var missing = new HashSet<string>(wanted.Where(n => Lookup(n, values, cached) is null), StringComparer.Ordinal);
+        bool complete = true;
         foreach (var step in _plan)
         {
+            if (missing.Count == 0 && !ReferenceEquals(wanted, _outputNames)) { complete = false; break; }
             if (step.Folded) continue;
             if (step.ShapeOnly && cached is not null) continue;
             var node = step.Node;
@@ -124,15 +139,23 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 if (node.Output[o].Length == 0) continue;
                 values[node.Output[o]] = results[o];
+                missing.Remove(node.Output[o]);
                 if (step.ShapeOnly && fresh is not null) fresh[node.Output[o]] = results[o].detach().cpu().DetachFromDisposeScope();
             }
         }
-        if (fresh is not null)
+        if (fresh is not null && complete)
         {
             if (_shapeCache.Count >= MaxCachedShapeSignatures) ClearShapeCache();
             _shapeCache[signature] = fresh;
         }
-        return _outputNames.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"output '{name}' was not produced")).ToArray();
+        else if (fresh is not null)
+        {
+            // Copies made for the cache that is not stored; the wanted values are read from `values`, not from these.
+            var result = wanted.Select(name => Lookup(name, values, null) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+            foreach (var t in fresh.Values) t.Dispose();
+            return result;
+        }
+        return wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
     }
 
     /// <summary>Parameters by their ONNX initializer names (float initializers only).</summary>

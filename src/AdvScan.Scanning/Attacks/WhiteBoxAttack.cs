@@ -3,30 +3,31 @@ using AdvScan.Attacks;
 namespace AdvScan.Scanning.Attacks;
 
 /// <summary>A registered <see cref="IEvasionAttack"/> run by the scanner: crafted on the target's graph, judged by ONNX Runtime.</summary>
-internal sealed class WhiteBoxAttack(IEvasionAttack attack) : ICraftingAttack
+internal sealed class WhiteBoxAttack(IEvasionAttack attack) : RegisteredAttack(attack)
 {
-    public string Name => attack.Name;
-    public IReadOnlyList<Norm> Norms => attack.Norms;
-    public Norm DefaultNorm => attack.DefaultNorm;
-    public AttackDefaults Defaults => attack.Defaults;
-    public IReadOnlyList<string> Keys => attack.Keys;
-    public string Describe(AttackSettings settings) => attack.Describe(settings);
-    public bool NeedsTargetGraph => true;
+    public override bool NeedsTargetGraph => true;
 
-    public PreparedCraft Prepare(AttackRun run) => new(RobustnessEvaluation.WhiteBox(attack, run.Graph(), run.Dataset.Mapping));
+    public override PreparedCraft Prepare(AttackRun run) => new(RobustnessEvaluation.WhiteBox(attack, run.Graph(), run.Dataset.Mapping));
 }
 
 /// <summary>A registered <see cref="IScoreBasedAttack"/> run by the scanner: it queries ONNX Runtime itself.</summary>
-internal sealed class ScoreBasedAttack(IScoreBasedAttack attack) : ICraftingAttack
+internal sealed class ScoreBasedAttack(IScoreBasedAttack attack) : RegisteredAttack(attack)
 {
-    public string Name => attack.Name;
-    public IReadOnlyList<Norm> Norms => attack.Norms;
-    public Norm DefaultNorm => attack.DefaultNorm;
-    public AttackDefaults Defaults => attack.Defaults;
-    public IReadOnlyList<string> Keys => attack.Keys;
-    public string Describe(AttackSettings settings) => attack.Describe(settings);
-    public bool NeedsTargetGraph => false;
+    public override bool NeedsTargetGraph => false;
 
-    public PreparedCraft Prepare(AttackRun run) =>
+    public override PreparedCraft Prepare(AttackRun run) =>
         new(RobustnessEvaluation.BlackBox(attack, new RuntimeOracle(run.Runtime, run.Dataset.Mapping.ToModelInputHost)));
+}
+
+/// <summary>An attack registered through its own interface, speaking for itself: every fact is the attack's.</summary>
+internal abstract class RegisteredAttack(IAttackInfo info) : ICraftingAttack
+{
+    public string Name => info.Name;
+    public IReadOnlyList<Norm> Norms => info.Norms;
+    public Norm DefaultNorm => info.DefaultNorm;
+    public AttackDefaults Defaults => info.Defaults;
+    public IReadOnlyList<string> Keys => info.Keys;
+    public string Describe(AttackSettings settings) => info.Describe(settings);
+    public abstract bool NeedsTargetGraph { get; }
+    public abstract PreparedCraft Prepare(AttackRun run);
 }

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using AdvScan.Data;
+using AdvScan.Scanning;
 
-namespace AdvScan.Scanning;
+namespace AdvScan.Reporting;
 
 /// <summary>
 /// The JSON form of an <see cref="EvaluationReport"/>: fixed key order, invariant number formatting, and nothing
@@ -20,7 +21,7 @@ public static class EvaluationJson
             json.WriteString("sha256", report.Sha256);
             json.WriteString("data", report.Data);
             WriteSpec(json, report.Spec);
-            json.WriteNumber("dataset_size", report.DatasetSize);
+            json.WriteNumber("datasetSize", report.DatasetSize);
             if (report.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
             json.WriteNumber("seed", report.Seed);
             json.WriteNumber("evaluated", report.Evaluated);
@@ -31,7 +32,7 @@ public static class EvaluationJson
             json.WriteNumber("lower", report.WilsonLower);
             json.WriteNumber("upper", report.WilsonUpper);
             json.WriteEndObject();
-            json.WriteStartArray("per_class");
+            json.WriteStartArray("perClass");
             foreach (var c in report.PerClass)
             {
                 json.WriteStartObject();
@@ -57,15 +58,15 @@ public static class EvaluationJson
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    /// <summary>Writes <paramref name="spec"/> as the "input_spec" object (shared by every JSON the CLI writes).</summary>
+    /// <summary>Writes <paramref name="spec"/> as the "inputSpec" object (shared by every JSON the CLI writes).</summary>
     public static void WriteSpec(Utf8JsonWriter json, InputSpec spec)
     {
-        json.WriteStartObject("input_spec");
+        json.WriteStartObject("inputSpec");
         json.WriteNumber("channels", spec.Channels);
         if (spec.Height is { } h) json.WriteNumber("height", h); else json.WriteNull("height");
         if (spec.Width is { } w) json.WriteNumber("width", w); else json.WriteNull("width");
         json.WriteString("resize", spec.Resize.ToString().ToLowerInvariant());
-        json.WriteString("channel_order", spec.ChannelOrder.ToString().ToLowerInvariant());
+        json.WriteString("channelOrder", spec.ChannelOrder.ToString().ToLowerInvariant());
         json.WriteString("layout", spec.Layout.ToString().ToLowerInvariant());
         json.WriteNumber("scale", spec.Scale);
         WriteFloats(json, "mean", spec.Mean);

@@ -2,7 +2,9 @@ using System.Text.Json;
 using AdvScan.Cli;
 using AdvScan.Onnx;
 
-namespace AdvScan.Scanning.Tests;
+using AdvScan.Scanning.Tests;
+
+namespace AdvScan.Cli.Tests;
 
 /// <summary>
 /// `advscan attack` on the MNIST fixtures, against what the literature says the attacks must do to an undefended CNN,
@@ -33,7 +35,7 @@ public sealed class AttackCommandTests : IDisposable
 
     private static JsonElement Point(JsonElement report, int index = 0) => report.GetProperty("budgets")[index];
 
-    private static double Robust(JsonElement report, int index = 0) => Point(report, index).GetProperty("robust_accuracy").GetProperty("value").GetDouble();
+    private static double Robust(JsonElement report, int index = 0) => Point(report, index).GetProperty("robustAccuracy").GetProperty("value").GetDouble();
 
     private static readonly string[] Pgd40 = ["--attack", "pgd", "--eps", "0.3", "--steps", "40", "--step-size", "0.01", "--limit", "100"];
 
@@ -71,7 +73,7 @@ public sealed class AttackCommandTests : IDisposable
         var (exit, output, errors) = Advscan(["--model", robust, "--data", Digits, "--json", json, .. Pgd40[..^1], "200"]);
         Assert.True(exit == CliApp.Success, output + errors);
         var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
-        var clean = report.GetProperty("clean_accuracy").GetProperty("value").GetDouble();
+        var clean = report.GetProperty("cleanAccuracy").GetProperty("value").GetDouble();
         Assert.True(clean >= 0.95, $"mnist-robust clean accuracy {clean:P1}");
         Assert.True(Robust(report) >= 0.70, $"mnist-robust PGD-40 eps 0.3 robust accuracy {Robust(report):P1}");
     }
@@ -101,14 +103,14 @@ public sealed class AttackCommandTests : IDisposable
         var pgd = Attack("pgd-l2", "--attack", "pgd", "--norm", "l2", "--eps", "1.0", "--limit", "50");
         Assert.True(Robust(cw) <= Robust(pgd) + 0.1, $"cw {Robust(cw):P1} vs PGD-L2 {Robust(pgd):P1} at L2 eps 1.0");
         // Published minimal L2 distances for undefended MNIST CNNs are around 1 to 2 in [0,1] pixels.
-        Assert.InRange(cw.GetProperty("median_minimal_l2").GetDouble(), 0.5, 3.0);
+        Assert.InRange(cw.GetProperty("medianMinimalL2").GetDouble(), 0.5, 3.0);
     }
 
     [Fact]
     public void Square_attack_fools_at_least_90_percent_within_5000_queries_at_eps_0_3()
     {
         var report = Attack("square", "--attack", "square", "--eps", "0.3", "--queries", "5000", "--limit", "20");
-        var success = Point(report).GetProperty("attack_success").GetProperty("value").GetDouble();
+        var success = Point(report).GetProperty("attackSuccess").GetProperty("value").GetDouble();
         Assert.True(success >= 0.9, $"square success {success:P1}");
     }
 
@@ -119,7 +121,7 @@ public sealed class AttackCommandTests : IDisposable
         var transfer = Attack("transfer", "--attack", "transfer", "--surrogate", surrogate, "--eps", "0.1", "--steps", "20", "--limit", "100");
         var pgd = Attack("pgd", "--attack", "pgd", "--eps", "0.1", "--steps", "20", "--limit", "100");
         Assert.True(Robust(transfer) > Robust(pgd), $"transfer {Robust(transfer):P1} vs white-box {Robust(pgd):P1}");
-        var rate = Point(transfer).GetProperty("transfer_rate");
+        var rate = Point(transfer).GetProperty("transferRate");
         Assert.InRange(rate.GetProperty("value").GetDouble(), 0.0, 1.0);
     }
 
@@ -146,7 +148,7 @@ public sealed class AttackCommandTests : IDisposable
     {
         var folder = files.PathOf("examples");
         var report = Attack("saved", "--attack", "fgsm", "--eps", "0.2", "--limit", "20", "--save-examples", folder);
-        var broken = Point(report).GetProperty("attack_success").GetProperty("successes").GetInt32();
+        var broken = Point(report).GetProperty("attackSuccess").GetProperty("successes").GetInt32();
         var pngs = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories);
         Assert.Equal(3 * broken, pngs.Length);
         Assert.All(pngs, png =>

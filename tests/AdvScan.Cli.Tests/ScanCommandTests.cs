@@ -1,7 +1,9 @@
 using AdvScan.Cli;
 using Newtonsoft.Json.Linq;
 
-namespace AdvScan.Scanning.Tests;
+using AdvScan.Scanning.Tests;
+
+namespace AdvScan.Cli.Tests;
 
 /// <summary>
 /// `advscan scan` and `advscan merge`, run in-process on the MNIST fixtures: exit codes, gate diagnostics located on the

@@ -2,7 +2,9 @@ using AdvScan.Cli;
 using AdvScan.Onnx;
 using AdvScan.Training;
 
-namespace AdvScan.Training.Tests;
+using AdvScan.Training.Tests;
+
+namespace AdvScan.Cli.Tests;
 
 public sealed class HardenCommandTests
 {

@@ -5,10 +5,10 @@ using AdvScan.Attacks;
 using AdvScan.Data;
 using AdvScan.Scanning;
 
-namespace AdvScan.Cli;
+namespace AdvScan.Reporting;
 
 /// <summary>What one `advscan attack` run was asked and found; file names only, never the folders they came from.</summary>
-internal sealed record AttackRun(
+public sealed record AttackRunReport(
     string Model,
     string ModelSha256,
     string Data,
@@ -24,16 +24,17 @@ internal sealed record AttackRun(
     AttackSettings Settings,
     string? Surrogate,
     string? SurrogateSha256,
-    RobustnessResult Result);
+    RobustnessResult Result,
+    string Description);
 
 /// <summary>
-/// The JSON form of an <see cref="AttackRun"/>: fixed key order, invariant number formatting, every key present in
+/// The JSON form of an <see cref="AttackRunReport"/> (camelCase keys, like every report AdvScan writes): fixed key order, invariant number formatting, every key present in
 /// every run (null where it does not apply), and nothing that varies between runs of the same inputs (no timestamps,
 /// timings or absolute paths), so two runs give identical bytes.
 /// </summary>
-internal static class AttackJson
+public static class AttackRunJson
 {
-    public static string Write(AttackRun run)
+    public static string Write(AttackRunReport run)
     {
         var settings = run.Settings;
         var result = run.Result;
@@ -47,28 +48,29 @@ internal static class AttackJson
             json.WriteString("data", run.Data);
             WriteStringOrNull(json, "labels", run.Labels);
             EvaluationJson.WriteSpec(json, run.Spec);
-            json.WriteNumber("dataset_size", run.DatasetSize);
+            json.WriteNumber("datasetSize", run.DatasetSize);
             json.WriteStartObject("sample");
             if (run.Limit is { } limit) json.WriteNumber("limit", limit); else json.WriteNull("limit");
             json.WriteNumber("size", run.Sample.Count);
-            json.WriteString("stratified_by", run.Limit is null ? "none (every example)" : "class");
-            json.WriteString("indices_sha256", IndicesHash(run.Sample));
+            json.WriteString("stratifiedBy", run.Limit is null ? "none (every example)" : "class");
+            json.WriteString("indicesSha256", IndicesHash(run.Sample));
             json.WriteEndObject();
             json.WriteNumber("seed", run.Seed);
-            json.WriteNumber("batch_size", run.BatchSize);
+            json.WriteNumber("batchSize", run.BatchSize);
             json.WriteString("device", run.Device);
 
             json.WriteStartObject("attack");
             json.WriteString("name", run.Attack);
-            json.WriteString("norm", AttackCommand.NormName(settings.Norm));
+            json.WriteString("description", run.Description);
+            json.WriteString("norm", NormNames.Of(settings.Norm));
             json.WriteStartArray("eps");
             foreach (var p in result.Curve) json.WriteNumberValue(p.Epsilon);
             json.WriteEndArray();
             json.WriteNumber("steps", settings.Steps);
-            if (settings.StepSize is { } stepSize) json.WriteNumber("step_size", stepSize); else json.WriteNull("step_size");
+            if (settings.StepSize is { } stepSize) json.WriteNumber("stepSize", stepSize); else json.WriteNull("stepSize");
             json.WriteNumber("restarts", settings.Restarts);
-            json.WriteBoolean("random_start", settings.RandomStart);
-            if (settings.TargetClass is { } target) json.WriteNumber("target_class", target); else json.WriteNull("target_class");
+            json.WriteBoolean("randomStart", settings.RandomStart);
+            if (settings.TargetClass is { } target) json.WriteNumber("targetClass", target); else json.WriteNull("targetClass");
             json.WriteNumber("queries", settings.Queries);
             if (run.Surrogate is null) json.WriteNull("surrogate");
             else
@@ -80,28 +82,28 @@ internal static class AttackJson
             }
             json.WriteEndObject();
 
-            WriteProportion(json, "clean_accuracy", result.Curve[0].CleanAccuracy);
+            WriteProportion(json, "cleanAccuracy", result.Curve[0].CleanAccuracy);
             json.WriteStartArray("budgets");
             foreach (var p in result.Curve)
             {
                 json.WriteStartObject();
                 json.WriteNumber("eps", p.Epsilon);
-                WriteProportion(json, "robust_accuracy", p.RobustAccuracy);
-                WriteProportion(json, "attack_success", p.AttackSuccess);
+                WriteProportion(json, "robustAccuracy", p.RobustAccuracy);
+                WriteProportion(json, "attackSuccess", p.AttackSuccess);
                 json.WriteStartObject("perturbation");
-                json.WriteString("norm", AttackCommand.NormName(settings.Norm));
+                json.WriteString("norm", NormNames.Of(settings.Norm));
                 json.WriteNumber("mean", p.MeanPerturbation);
                 json.WriteNumber("median", p.MedianPerturbation);
                 json.WriteEndObject();
-                json.WriteNumber("runtime_disagreements", p.RuntimeDisagreements);
+                json.WriteNumber("runtimeDisagreements", p.RuntimeDisagreements);
                 json.WriteNumber("attacked", p.Attacked);
-                if (p.Transfer is { } transfer) WriteProportion(json, "transfer_rate", transfer); else json.WriteNull("transfer_rate");
-                if (p.MedianQueries is { } queries) json.WriteNumber("median_queries", queries); else json.WriteNull("median_queries");
+                if (p.Transfer is { } transfer) WriteProportion(json, "transferRate", transfer); else json.WriteNull("transferRate");
+                if (p.MedianQueries is { } queries) json.WriteNumber("medianQueries", queries); else json.WriteNull("medianQueries");
                 json.WriteEndObject();
             }
             json.WriteEndArray();
-            if (result.MedianMinimalL2 is { } minimal) json.WriteNumber("median_minimal_l2", minimal); else json.WriteNull("median_minimal_l2");
-            json.WriteNumber("gradient_evaluations", result.GradientEvaluations);
+            if (result.MedianMinimalL2 is { } minimal) json.WriteNumber("medianMinimalL2", minimal); else json.WriteNull("medianMinimalL2");
+            json.WriteNumber("gradientEvaluations", result.GradientEvaluations);
             json.WriteNumber("queries", result.Queries);
             json.WriteEndObject();
         }
