@@ -35,6 +35,11 @@ public static class Program
             PatchBench.Run(RepositoryRoot(), reps, IntOption(args, "--steps", 500));
             return 0;
         }
+        if (args.Contains("--peer-only"))
+        {
+            PeerBench.Run(RepositoryRoot(), reps, threads);
+            return 0;
+        }
         var inv = CultureInfo.InvariantCulture;
         if (args.Contains("--backdoor-only"))
         {
@@ -126,8 +131,12 @@ public static class Program
                 Console.WriteLine(string.Create(inv, $"    RSS at batch {batch,3}: {process.WorkingSet64 / (1024.0 * 1024.0):F1} MiB"));
             }
         }
-        if (!args.Contains("--engine-only")) AttackBench.Run(RepositoryRoot(), reps, threads);
-        if (!args.Contains("--engine-only")) BackdoorBench.Run(RepositoryRoot(), IntOption(args, "--backdoor-reps", 1));
+        if (!args.Contains("--engine-only"))
+        {
+            AttackBench.Run(RepositoryRoot(), reps, threads);
+            PeerBench.Run(RepositoryRoot(), reps, threads);
+            BackdoorBench.Run(RepositoryRoot(), IntOption(args, "--backdoor-reps", 1));
+        }
         return 0;
     }
 

@@ -37,7 +37,18 @@ public sealed class Apgd : IEvasionAttack
         return checkpoints;
     }
 
-    public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
+    public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default) =>
+        Run(model, pixels, labels, null, settings, cancellationToken);
+
+    /// <summary>
+    /// APGD on cross-entropy (<paramref name="targets"/> null) or, as APGD-T does, on the targeted DLR loss towards a
+    /// per-example target class. Success is always misclassification (or the configured target class), as in AutoAttack:
+    /// the target only steers the search.
+    /// </summary>
+    /// <param name="rowIds">The rows' positions in a larger batch of <paramref name="batchRows"/> examples, so each row
+    /// draws the random start it would draw there (see <see cref="ThreatModel.RandomStart"/>); null: this batch alone.</param>
+    internal AttackBatchResult Run(IDifferentiableClassifier model, Tensor pixels, Tensor labels, Tensor? targets, AttackSettings settings,
+        CancellationToken cancellationToken = default, Tensor? rowIds = null, long batchRows = 0)
     {
         using var scope = torch.NewDisposeScope();
         long n = pixels.shape[0];
@@ -55,8 +66,11 @@ public sealed class Apgd : IEvasionAttack
             if (active.numel() == 0) break;
             using var restartScope = torch.NewDisposeScope();
             var s = new State { Active = active, Clean = pixels.index_select(0, active), Labels = labels.index_select(0, active) };
-            s.X = settings.RandomStart ? ThreatModel.RandomStart(s.Clean, settings.Norm, settings.Epsilon, generator) : s.Clean.clone();
-            (s.Loss, s.Success, s.Grad) = ThreatModel.Evaluate(model, s.X, s.Labels, settings.TargetClass);
+            s.Targets = (targets ?? labels).index_select(0, active);
+            s.X = settings.RandomStart
+                ? ThreatModel.RandomStart(s.Clean, settings.Norm, settings.Epsilon, generator, (rowIds ?? torch.arange(n, device: pixels.device)).index_select(0, active), rowIds is null ? n : batchRows)
+                : s.Clean.clone();
+            (s.Loss, s.Success, s.Grad) = Evaluate(model, s.X, s.Labels, targets is null ? null : s.Targets, settings.TargetClass);
             gradients += active.numel();
             s.Step = torch.full([active.numel()], 2 * settings.Epsilon, ScalarType.Float32, device: pixels.device);
             s.XBest = s.X.clone();
@@ -85,7 +99,7 @@ public sealed class Apgd : IEvasionAttack
                 s.Previous = s.X;
                 s.X = next;
                 var lossBefore = s.Loss;
-                (s.Loss, s.Success, s.Grad) = ThreatModel.Evaluate(model, s.X, s.Labels, settings.TargetClass);
+                (s.Loss, s.Success, s.Grad) = Evaluate(model, s.X, s.Labels, targets is null ? null : s.Targets, settings.TargetClass);
                 gradients += s.Active.numel();
 
                 s.Increases = s.Increases + s.Loss.gt(lossBefore).to_type(ScalarType.Float32);
@@ -124,14 +138,15 @@ public sealed class Apgd : IEvasionAttack
     /// <summary>Per-example working tensors of one restart, carried from one iteration's dispose scope to the next.</summary>
     private sealed class State
     {
-        public Tensor Active = null!, Clean = null!, Labels = null!, X = null!, Previous = null!, Grad = null!, Loss = null!, Success = null!;
+        public Tensor Active = null!, Clean = null!, Labels = null!, Targets = null!, X = null!, Previous = null!, Grad = null!, Loss = null!, Success = null!;
         public Tensor Step = null!, XBest = null!, LossBest = null!, GradBest = null!, Increases = null!, LossBestAtCheckpoint = null!, ReducedAtCheckpoint = null!;
 
-        public Tensor[] All() => [Active, Clean, Labels, X, Previous, Grad, Loss, Success, Step, XBest, LossBest, GradBest, Increases, LossBestAtCheckpoint, ReducedAtCheckpoint];
+        public Tensor[] All() => [Active, Clean, Labels, Targets, X, Previous, Grad, Loss, Success, Step, XBest, LossBest, GradBest, Increases, LossBestAtCheckpoint, ReducedAtCheckpoint];
 
         public void Select(Tensor keep)
         {
             Active = Active.index_select(0, keep); Clean = Clean.index_select(0, keep); Labels = Labels.index_select(0, keep);
+            Targets = Targets.index_select(0, keep);
             X = X.index_select(0, keep); Previous = Previous.index_select(0, keep); Grad = Grad.index_select(0, keep);
             Loss = Loss.index_select(0, keep); Success = Success.index_select(0, keep); Step = Step.index_select(0, keep);
             XBest = XBest.index_select(0, keep); LossBest = LossBest.index_select(0, keep); GradBest = GradBest.index_select(0, keep);
@@ -151,6 +166,18 @@ public sealed class Apgd : IEvasionAttack
             foreach (var t in new HashSet<Tensor>(before, ReferenceEqualityComparer.Instance))
                 if (!now.Contains(t)) t.Dispose();
         }
+    }
+
+    /// <summary>Loss, success and input gradient: cross-entropy, or the targeted DLR loss when <paramref name="targets"/> is given.</summary>
+    private static (Tensor Loss, Tensor Success, Tensor Gradient) Evaluate(IDifferentiableClassifier model, Tensor x, Tensor labels, Tensor? targets, int? targetClass)
+    {
+        if (targets is null) return ThreatModel.Evaluate(model, x, labels, targetClass);
+        using var grad = torch.enable_grad();
+        var input = x.detach().requires_grad_(true);
+        var logits = model.Logits(input);
+        var loss = Losses.TargetedDlr(logits, labels, targets);
+        var gradient = torch.autograd.grad([loss.sum()], [input])[0];
+        return (loss.detach(), ThreatModel.Success(logits.detach(), labels, targetClass), gradient.detach());
     }
 
     private static void RecordFooled(Tensor result, Tensor fooled, Tensor active, Tensor x, Tensor success)

@@ -10,8 +10,11 @@ public static class AttackServiceCollectionExtensions
         services.AddSingleton<IEvasionAttack, Fgsm>();
         services.AddSingleton<IEvasionAttack, Pgd>();
         services.AddSingleton<IEvasionAttack, Apgd>();
+        services.AddSingleton<IEvasionAttack, ApgdTargeted>();
+        services.AddSingleton<IEvasionAttack, AutoAttack>();
         services.AddSingleton<IEvasionAttack, CarliniWagner>();
         services.AddSingleton<IScoreBasedAttack, SquareAttack>();
+        services.AddSingleton<IScoreBasedAttack, HopSkipJump>();
         return services;
     }
 }

@@ -14,10 +14,24 @@ public interface IDifferentiableClassifier
 }
 
 /// <summary>An imported ONNX graph behind an optional differentiable pixel-to-input mapping.</summary>
-public sealed class GraphClassifier(OnnxGraph graph, Func<Tensor, Tensor>? toModelInput = null) : IDifferentiableClassifier
+/// <param name="logOfProbabilities">
+/// The graph outputs probabilities (<see cref="ProbabilityOutputs"/>): attack their logarithm, the logits up to a
+/// per-row constant, instead of putting a second softmax on top.
+/// </param>
+public sealed class GraphClassifier(OnnxGraph graph, Func<Tensor, Tensor>? toModelInput = null, bool logOfProbabilities = false) : IDifferentiableClassifier
 {
+    /// <summary>Below this a probability is treated as this, so its log stays finite (float32 softmax underflows near 1e-38).</summary>
+    private const double Floor = 1e-30;
+
     public Device Device => graph.Device;
-    public Tensor Logits(Tensor pixels) => graph.forward(toModelInput is null ? pixels : toModelInput(pixels));
+
+    public bool LogOfProbabilities => logOfProbabilities;
+
+    public Tensor Logits(Tensor pixels)
+    {
+        var output = graph.forward(toModelInput is null ? pixels : toModelInput(pixels));
+        return logOfProbabilities ? output.clamp_min(Floor).log() : output;
+    }
 }
 
 /// <summary>

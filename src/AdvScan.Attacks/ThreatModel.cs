@@ -35,9 +35,14 @@ internal static class ThreatModel
     /// A uniformly random point in the ball (L-inf: uniform in the cube; L2: uniform direction, radius eps*u^(1/d)),
     /// drawn on the host from a seeded generator so CPU and CUDA runs start from the same point.
     /// </summary>
-    public static Tensor RandomStart(Tensor clean, Norm norm, double epsilon, Generator generator)
+    /// <remarks>
+    /// With <paramref name="rows"/>, the noise is drawn for a batch of <paramref name="total"/> examples and row
+    /// rows[k] of it goes to clean[k]: an example then starts from the same point whichever other examples share its
+    /// batch, so an ensemble that attacks only the examples still standing gives each the start it would get alone.
+    /// </remarks>
+    public static Tensor RandomStart(Tensor clean, Norm norm, double epsilon, Generator generator, Tensor? rows = null, long total = 0)
     {
-        var shape = clean.shape;
+        var shape = rows is null ? clean.shape : [total, .. clean.shape[1..]];
         Tensor delta;
         if (norm == Norm.LInf)
             delta = (torch.rand(shape, ScalarType.Float32, generator: generator) * 2 - 1) * epsilon;
@@ -48,6 +53,7 @@ internal static class ThreatModel
             var radius = torch.rand([shape[0]], ScalarType.Float32, generator: generator).pow(1.0 / dims) * epsilon;
             delta = gaussian / (L2(gaussian) + Tiny) * radius.reshape([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
         }
+        if (rows is not null) delta = delta.index_select(0, rows.cpu());
         return (clean + delta.to(clean.device)).clamp(0.0, 1.0);
     }
 

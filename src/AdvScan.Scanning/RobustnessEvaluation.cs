@@ -38,7 +38,15 @@ public sealed record RobustnessPoint(
 }
 
 /// <summary>What attacking a model across budgets found. Every verdict is ONNX Runtime's.</summary>
-public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings Settings, IReadOnlyList<RobustnessPoint> Curve, double? MedianMinimalL2, long GradientEvaluations, long Queries);
+public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings Settings, IReadOnlyList<RobustnessPoint> Curve, double? MedianMinimalL2, long GradientEvaluations, long Queries)
+{
+    /// <summary>
+    /// Per budget (in curve order), per evaluated example (in sample order), whether it stayed correct in ONNX Runtime:
+    /// what the worst case over attacks is computed from (<see cref="WorstCase"/>). Not written to reports; null when
+    /// the result was read back from one.
+    /// </summary>
+    public IReadOnlyList<bool[]>? RobustByBudget { get; init; }
+}
 
 /// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
 /// <param name="CraftFooled">Whether each fooled the model it was crafted on (null when crafted on the deployed model itself).</param>
@@ -69,9 +77,11 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
     /// <summary>White-box: craft on the differentiable graph (behind the same pixel mapping), verify on ONNX Runtime.</summary>
     public static Craft WhiteBox(IEvasionAttack attack, OnnxGraph graph, PixelMapping mapping)
     {
-        var classifier = new GraphClassifier(graph, mapping.ToModelInput);
+        // Probability outputs are attacked as log-probabilities; decided once, on the first batch the graph scores.
+        GraphClassifier? classifier = null;
         return (pixels, shape, labels, settings, cancellationToken) =>
         {
+            classifier ??= new GraphClassifier(graph, mapping.ToModelInput, OutputsProbabilities(graph, mapping, pixels, shape));
             if (!attack.Norms.Contains(settings.Norm))
                 throw new InvalidInputException(null, $"attack '{attack.Name}' does not support the {settings.Norm} norm");
             using var scope = torch.NewDisposeScope();
@@ -81,6 +91,15 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             return new CraftedBatch(TensorConversion.ToHostFloats(result.Adversarial), result.Fooled.cpu().data<bool>().ToArray(),
                 result.GradientEvaluations, result.Queries, result.MinimalL2);
         };
+    }
+
+    /// <summary>Whether the graph's outputs on these pixels are probabilities rather than logits (<see cref="ProbabilityOutputs"/>).</summary>
+    public static bool OutputsProbabilities(OnnxGraph graph, PixelMapping mapping, float[] pixels, long[] shape)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var output = graph.forward(mapping.ToModelInput(torch.tensor(pixels, shape).to(graph.Device)));
+        return ProbabilityOutputs.Detect(TensorConversion.ToHostFloats(output), (int)shape[0]);
     }
 
     /// <summary>Score-based black-box: the attack queries ONNX Runtime itself, so there is nothing to disagree with.</summary>
@@ -112,6 +131,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         var attacked = new int[n]; var surrogateFooled = new int[n]; var transferred = new int[n];
         long queries = 0;
         var norms = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
+        var robustFlags = Enumerable.Range(0, n).Select(_ => new List<bool>()).ToArray();
         var minimal = new List<double>();
         var queriesToBreak = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         bool countsQueries = false;
@@ -172,6 +192,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                     stillRobust = survivors;
                 }
                 robust[b] += stillRobust.Count;
+                var standing = stillRobust.ToHashSet();
+                for (int i = 0; i < count; i++) robustFlags[b].Add(standing.Contains(i));
                 var broken = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i] && !stillRobust.Contains(i)).ToList();
                 fooledCount[b] += broken.Count;
                 norms[b].AddRange(broken.Select(i => perturbation[i]));
@@ -197,7 +219,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             norms[b].Count == 0 ? 0 : norms[b].Average(), Median(norms[b]), disagreements[b], attacked[b],
             transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null,
             countsQueries && queriesToBreak[b].Count > 0 ? Median(queriesToBreak[b]) : null)).ToList();
-        return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries);
+        return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries)
+            { RobustByBudget = robustFlags.Select(f => f.ToArray()).ToList() };
     }
 
     private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape) => Predictions.Predict(runtime, mapping, pixels, shape);

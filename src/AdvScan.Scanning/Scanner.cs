@@ -76,6 +76,9 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                 attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value) { Description = attacks[i].Describe(settings) });
             }
 
+            // The worst case per example over the attacks of each norm, as an attack of its own (gates name it "all").
+            attackReports.AddRange(WorstCase.Combine(attackReports, config.Gates.Select(g => g.Source).OfType<string>()));
+
             var checkReports = new List<CheckReport>();
             for (int i = 0; i < checks.Count; i++)
             {
@@ -101,7 +104,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             var gates = config.Gates.Select(g => Located(file, g.Line, () => GateJudge.Judge(g, registry.Metric(g.Metric)
                 ?? throw new InvalidInputException(null, $"unknown metric '{g.Metric}'"), GateJudge.Measure(g, clean.Accuracy, attackReports, checkReports), config.NearThreshold))).ToList();
             // Per-class robustness and the gallery come from the strongest attack: lowest robust accuracy at its largest budget.
-            int strongest = attackReports.Count == 0 ? -1 : Enumerable.Range(0, attackReports.Count)
+            int strongest = outcomes.Count == 0 ? -1 : Enumerable.Range(0, outcomes.Count)
                 .MinBy(a => (attackReports[a].Result.Curve[^1].RobustAccuracy.Successes, a));
             var perClass = PerClass(dataset.ClassNames, clean.PerClass, strongest < 0 ? null : outcomes[strongest]);
             var gallery = strongest < 0 ? [] : Gallery(outcomes[strongest], options.GalleryExamples);

@@ -148,7 +148,10 @@ public static class ScanConfigReader
             o.Int(AttackKeys.Queries, min: 1) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
         if (attack.Keys.Contains(AttackKeys.Surrogate) && settings.Surrogate is null)
             throw o.Fail(null, $"a {name} attack needs a \"surrogate\" model to craft examples on");
-        return new AttackConfig(o.String("id", name), name, epsilons, settings, o.Line);
+        var id = o.String("id", name);
+        // "all", "all-linf" and "all-l2" name the worst case over the attacks; an attack of that id would shadow it.
+        if (WorstCase.IsWorstCaseId(id)) throw o.Fail(o.Has("id") ? "id" : "attack", $"attack id '{id}' is reserved for the worst case over attacks; give this attack another \"id\"");
+        return new AttackConfig(id, name, epsilons, settings, o.Line);
     }
 
     private static CheckConfig ReadCheck(ConfigSection o, IScanCheck check, string nameKey)
@@ -176,9 +179,8 @@ public static class ScanConfigReader
                 throw o.Fail(null, $"a {name} gate needs \"attack\" (the id of an attack in this config)");
             if (source is not null)
             {
-                var target = attacks.FirstOrDefault(a => a.Id == source)
-                    ?? throw o.Fail(sourceKey, $"gate refers to attack '{source}', which the config does not define (ids: {string.Join(", ", attacks.Select(a => a.Id))})");
-                budget = ReadBudget(o, metric, source, target.Epsilons);
+                budget = ReadBudget(o, metric, source, WorstCaseBudgets(attacks, source) ?? (attacks.FirstOrDefault(a => a.Id == source)
+                    ?? throw o.Fail(sourceKey, $"gate refers to attack '{source}', which the config does not define (ids: {string.Join(", ", attacks.Select(a => a.Id).Concat(WorstCaseIds(attacks)))})")).Epsilons);
             }
         }
         else
@@ -199,6 +201,18 @@ public static class ScanConfigReader
         var bound = o.Choice("bound", ["point", "confidence"]) == "confidence" ? GateBound.Confidence : GateBound.Point;
         var id = o.String("id") ?? $"{name}{(source is null ? "" : "-" + source)}{(budget is null ? "" : string.Create(CultureInfo.InvariantCulture, $"@{budget}"))}#{index}";
         return new GateConfig(id, name, source, budget, min, max, bound, o.Line);
+    }
+
+    /// <summary>The ids of the worst case over attacks this config can gate: "all", or "all-linf" and "all-l2" with both norms.</summary>
+    private static IEnumerable<string> WorstCaseIds(IReadOnlyList<AttackConfig> attacks) =>
+        attacks.Select(a => WorstCase.IdFor(a.Norm, attacks.Select(x => x.Norm))).Distinct();
+
+    /// <summary>For a gate on the worst case over attacks, the union of the budgets of the attacks it covers; null for any other source.</summary>
+    private static IReadOnlyList<double>? WorstCaseBudgets(IReadOnlyList<AttackConfig> attacks, string source)
+    {
+        if (!WorstCase.IsWorstCaseId(source) || attacks.Any(a => a.Id == source)) return null;
+        var covered = attacks.Where(a => WorstCase.IdFor(a.Norm, attacks.Select(x => x.Norm)) == source).ToList();
+        return covered.Count == 0 ? null : covered.SelectMany(a => a.Epsilons).Distinct().Order().ToList();
     }
 
     /// <summary>The budget a gate names (with the metric's budget key), which the source must run; its largest when none is named.</summary>

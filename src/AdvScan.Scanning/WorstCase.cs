@@ -1,0 +1,71 @@
+using System.Globalization;
+using AdvScan.Attacks;
+using AdvScan.Scanning.Configuration;
+
+namespace AdvScan.Scanning;
+
+/// <summary>
+/// The worst case over attacks, per example (AutoAttack's rule): at each budget an example counts as robust only if it
+/// survives every configured attack of that norm. An attack that broke it at a smaller budget broke it here too (its
+/// example lies inside the larger ball), so each attack is read at its largest budget not above this one; an attack
+/// with no such budget has nothing to say here. Reported as an attack of its own, id <c>all</c> (or <c>all-linf</c> and
+/// <c>all-l2</c> when both norms are configured), which gates name like any attack.
+/// </summary>
+public static class WorstCase
+{
+    public const string Id = "all";
+
+    /// <summary>The worst-case id for a norm, given the norms a config's attacks use.</summary>
+    public static string IdFor(Norm norm, IEnumerable<Norm> configured) =>
+        configured.Distinct().Count() > 1 ? $"{Id}-{NormNames.Of(norm)}" : Id;
+
+    public static bool IsWorstCaseId(string id) => id == Id || id == $"{Id}-linf" || id == $"{Id}-l2";
+
+    /// <summary>
+    /// Worst-case reports for the norms with at least two attacks, or whose worst case a gate names.
+    /// <paramref name="reports"/> must all come from one run over the same examples in the same order.
+    /// </summary>
+    public static IReadOnlyList<AttackReport> Combine(IReadOnlyList<AttackReport> reports, IEnumerable<string> gatedSources)
+    {
+        var gated = gatedSources.ToHashSet(StringComparer.Ordinal);
+        var norms = reports.Select(r => r.Result.Norm).ToList();
+        var combined = new List<AttackReport>();
+        foreach (var group in reports.GroupBy(r => r.Result.Norm))
+        {
+            var id = IdFor(group.Key, norms);
+            var members = group.Where(r => r.Result.RobustByBudget is not null).ToList();
+            if (members.Count == 0 || (members.Count < 2 && !gated.Contains(id))) continue;
+            combined.Add(Of(id, group.Key, members));
+        }
+        return combined;
+    }
+
+    private static AttackReport Of(string id, Norm norm, IReadOnlyList<AttackReport> members)
+    {
+        var budgets = members.SelectMany(m => m.Result.Curve.Select(p => p.Epsilon)).Distinct().Order().ToList();
+        var clean = members[0].Result.Curve[0].CleanAccuracy;
+        int examples = members[0].Result.RobustByBudget![0].Length;
+        var curve = new List<RobustnessPoint>();
+        foreach (var eps in budgets)
+        {
+            var robust = Enumerable.Repeat(true, examples).ToArray();
+            foreach (var member in members)
+            {
+                var curveOf = member.Result.Curve;
+                int at = Enumerable.Range(0, curveOf.Count).LastOrDefault(b => curveOf[b].Epsilon <= eps, -1);
+                if (at < 0) continue;
+                var flags = member.Result.RobustByBudget![at];
+                for (int i = 0; i < examples; i++) robust[i] &= flags[i];
+            }
+            int standing = robust.Count(r => r);
+            // No perturbation sizes or runtime disagreements of its own: those belong to the attacks it combines.
+            curve.Add(new RobustnessPoint(eps, clean, Proportion.Of(standing, clean.Trials), Proportion.Of(clean.Successes - standing, clean.Successes), 0, 0, 0, 0));
+        }
+        var first = members[0];
+        var settings = first.Result.Settings with { Epsilon = budgets[^1] };
+        var names = string.Join(", ", members.Select(m => m.Config.Id));
+        var description = string.Create(CultureInfo.InvariantCulture, $"{(norm == Norm.L2 ? "L2" : "L-inf")}, worst case per example over {names}");
+        var result = new RobustnessResult(Id, norm, settings, curve, null, 0, 0);
+        return new AttackReport(new AttackConfig(id, Id, budgets, first.Config.Settings), result) { Description = description };
+    }
+}
