@@ -198,16 +198,7 @@ public static class ScanReportJson
     /// <exception cref="InvalidInputException">The text is not a version-1 AdvScan report; carries the line.</exception>
     public static ScanReport Read(string json, string? file = null)
     {
-        JObject root;
-        try
-        {
-            var token = JToken.Parse(json, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
-            root = token as JObject ?? throw new InvalidInputException(file, "an AdvScan JSON report must be a JSON object", LineOf(token));
-        }
-        catch (JsonReaderException e)
-        {
-            throw new InvalidInputException(file, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
-        }
+        var root = LineAwareJson.ParseObject(json, file, "an AdvScan JSON report must be a JSON object");
         var r = new Reader(file);
         var format = r.String(root, "format");
         if (format != FormatName) throw r.Fail(root["format"], $"is not an AdvScan report (format '{format}', expected '{FormatName}')");
@@ -283,11 +274,10 @@ public static class ScanReportJson
             r.Number(o, "judgedValue"), r.String(o, "message")) { Subject = r.String(o, "subject") };
     }
 
-    private static int LineOf(JToken? token) => token is IJsonLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
 
     internal sealed class Reader(string? file)
     {
-        public InvalidInputException Fail(JToken? token, string problem) => new(file, problem, LineOf(token) is var l && l > 0 ? l : null);
+        public InvalidInputException Fail(JToken? token, string problem) => LineAwareJson.Fail(file, token, problem);
 
         public JToken Required(JObject o, string key) => o[key] ?? throw Fail(o, $"missing required property \"{key}\"");
 

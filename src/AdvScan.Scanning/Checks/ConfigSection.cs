@@ -23,8 +23,7 @@ public sealed class ConfigSection
     /// <summary>Parses a JSON text (for tests and tools that hold a config entry as text).</summary>
     public static ConfigSection Parse(string file, string text, string where = "entry")
     {
-        var token = JToken.Parse(text, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load });
-        return new ConfigSection(file, token as JObject ?? throw new InvalidInputException(file, $"{where} must be a JSON object"), where);
+        return new ConfigSection(file, LineAwareJson.ParseObject(text, file, $"{where} must be a JSON object"), where);
     }
 
     public string File { get; }
@@ -154,9 +153,9 @@ public sealed class ConfigSection
         throw At(t, string.Create(CultureInfo.InvariantCulture, $"{key} {v} is outside {range}"));
     }
 
-    private InvalidInputException At(JToken t, string problem) => new(File, problem, NullIfZero(LineOf(t)));
+    private InvalidInputException At(JToken t, string problem) => LineAwareJson.Fail(File, t, problem);
 
-    internal static int LineOf(JToken? token) => token is IJsonLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
+    internal static int LineOf(JToken? token) => LineAwareJson.LineOf(token);
 
     private static int? NullIfZero(int line) => line > 0 ? line : null;
 }

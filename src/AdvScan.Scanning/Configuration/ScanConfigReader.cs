@@ -39,7 +39,7 @@ public static class ScanConfigReader
     public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null)
     {
         registry ??= ScanRegistry.Default;
-        var root = new ConfigSection(configFile, ParseObject(json, configFile), "advscan.json");
+        var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json");
         root.RejectUnknown(TopLevel);
 
         var model = root.ExistingFile("model") ?? throw root.Fail(null, "missing required property \"model\"");
@@ -94,20 +94,6 @@ public static class ScanConfigReader
             Gates = gates,
             NearThreshold = root.Number("nearThreshold", 0, 1) ?? 0.02,
         };
-    }
-
-    /// <summary>Parses JSON text with line numbers into an object; not JSON, or not an object, is a located error.</summary>
-    internal static JObject ParseObject(string json, string? file)
-    {
-        try
-        {
-            var token = JToken.Parse(json, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
-            return token as JObject ?? throw new InvalidInputException(file, "must be a JSON object", NullIfZero(ConfigSection.LineOf(token)));
-        }
-        catch (JsonReaderException e)
-        {
-            throw new InvalidInputException(file, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
-        }
     }
 
     private static DataConfig ReadData(ConfigSection root)
