@@ -13,7 +13,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace AdvScan.Bench;
 
 /// <summary>
-/// (g) The whole 10-class Neural Cleanse check on the checked-in mnist-badnets with default settings (200 held-out
+/// (h) The whole 10-class Neural Cleanse check on the checked-in mnist-badnets with default settings (200 held-out
 /// digits: 100 to optimise on, 100 for ONNX Runtime to judge the triggers), timed end to end, against the raw
 /// forward+backward cost of the same number of optimisation steps over the same [classes x batch] image batches with
 /// only the input requiring a gradient. Target: check / raw &lt;= 1.2, and under a minute on 2 cores.

@@ -14,11 +14,11 @@ namespace AdvScan.Bench;
 
 /// <summary>
 /// The universal patch attack on the checked-in signs-cnn and its 200 held-out signs (`bench/run.sh --patch`):
-///   (g) patch optimisation steps/s (sampling the EOT draws, placing the patch, forward, backward to the patch, Adam)
+///   (j) patch optimisation steps/s (sampling the EOT draws, placing the patch, forward, backward to the patch, Adam)
 ///       vs the raw forward+backward rate of the same 128-image batch through the same graph (target >= 0.8);
-///   (h) the full check at the given steps (500 by default): patch and random-control success on the held-out half,
+///   (k) the full check at the given steps (500 by default): patch and random-control success on the held-out half,
 ///       judged by ONNX Runtime under fresh draws, and resident memory every 100 steps;
-///   (i) the same 10% patch on mnist-robust (PGD-trained at L-inf eps 0.3): L-inf robustness is not patch robustness.
+///   (l) the same 10% patch on mnist-robust (PGD-trained at L-inf eps 0.3): L-inf robustness is not patch robustness.
 /// </summary>
 internal static class PatchBench
 {
@@ -32,7 +32,7 @@ internal static class PatchBench
         Console.WriteLine();
         Console.WriteLine($"patch benchmark: signs-cnn (tests/fixtures), 200 held-out signs, threads {torch.get_num_threads()}, {reps} alternating repetitions");
 
-        // (g) One step = 32 images x 4 draws = 128 rows through one forward and one backward.
+        // (j) One step = 32 images x 4 draws = 128 rows through one forward and one backward.
         var settings = new PatchSettings { Areas = [0.1], Target = 9, Region = SignFace, Steps = 10, ImagesPerStep = 32, DrawsPerImage = 4 };
         var context = signs.Context(200);
         var train = signs.Dataset.Read(Enumerable.Range(0, 200).Where(i => signs.Dataset.Labels[i] != 9).Take(128).ToList(), 128, default).First();
@@ -63,14 +63,14 @@ internal static class PatchBench
         }
         var (patch, raw) = Program.Alternate(reps, PatchSteps, RawSteps);
         double patchRate = settings.Steps / (Program.Median(patch) / 1000), rawRate = settings.Steps / (Program.Median(raw) / 1000);
-        Console.WriteLine("(g) patch optimisation, area 0.1, 32 images x 4 EOT draws = 128 rows per step");
+        Console.WriteLine("(j) patch optimisation, area 0.1, 32 images x 4 EOT draws = 128 rows per step");
         Console.WriteLine(string.Create(inv, $"    patch steps                  {patchRate,8:F2} steps/s"));
         Console.WriteLine(string.Create(inv, $"    raw forward+backward         {rawRate,8:F2} batches/s"));
         Console.WriteLine(string.Create(inv, $"    ratio patch / raw = {patchRate / rawRate:F3}  (target >= 0.8)"));
 
-        // (h) The full check, with resident memory sampled every 100 steps.
+        // (k) The full check, with resident memory sampled every 100 steps.
         var process = Process.GetCurrentProcess();
-        Console.WriteLine(string.Create(inv, $"(h) full check: targeted to 'no-parking', default EOT, area 0.05 and 0.1, sign-face region, {steps} steps, held-out half judged by ONNX Runtime"));
+        Console.WriteLine(string.Create(inv, $"(k) full check: targeted to 'no-parking', default EOT, area 0.05 and 0.1, sign-face region, {steps} steps, held-out half judged by ONNX Runtime"));
         var full = settings with { Areas = [0.05, 0.1], Steps = steps };
         var progress = new Progress(done =>
         {
@@ -80,7 +80,7 @@ internal static class PatchBench
         });
         Print(Timed(() => new PatchCheck().Run(signs.Context(200, progress), full)));
 
-        Console.WriteLine(string.Create(inv, $"(i) mnist-robust (PGD-trained, L-inf eps 0.3), area 0.1 anywhere, {steps} steps, 400-digit sample"));
+        Console.WriteLine(string.Create(inv, $"(l) mnist-robust (PGD-trained, L-inf eps 0.3), area 0.1 anywhere, {steps} steps, 400-digit sample"));
         using var robust = Opened.Of(Path.Combine(fixtures, "mnist-robust.onnx"), Path.Combine(fixtures, "mnist-test-images-idx3-ubyte"), Path.Combine(fixtures, "mnist-test-labels-idx1-ubyte"));
         Print(Timed(() => new PatchCheck().Run(robust.Context(400), new PatchSettings { Areas = [0.1], Steps = steps })));
         Print(Timed(() => new PatchCheck().Run(robust.Context(400), new PatchSettings { Areas = [0.1], Target = 3, Steps = steps })));
