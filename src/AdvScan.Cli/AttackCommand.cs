@@ -22,7 +22,7 @@ namespace AdvScan.Cli;
 internal static class AttackCommand
 {
     public const string Usage = """
-          attack --model <model.onnx> --data <data> [--labels <labels>] --attack fgsm|pgd|apgd|cw|square|transfer
+          attack --model <model.onnx> --data <data> [--labels <labels>] --attack {ATTACKS}
                  [--norm linf|l2] [--eps E[,E2...]] [--steps K] [--step-size A] [--restarts R] [--no-random-start]
                  [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--limit N] [--seed S] [--batch B]
                  [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid]

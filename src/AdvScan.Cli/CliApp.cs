@@ -1,3 +1,6 @@
+using AdvScan.Scanning;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace AdvScan.Cli;
 
 /// <summary>
@@ -14,7 +17,7 @@ public static class CliApp
     /// <summary>The conventional exit code of a process stopped by Ctrl+C (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 
-    private static readonly string Usage = ("""
+    private static readonly string UsageTemplate = ("""
         usage: advscan <command> [arguments]
 
         commands:
@@ -51,13 +54,21 @@ public static class CliApp
               (1-W)*adversarial + W*clean cross-entropy. Seeded and deterministic; graph and metadata are kept.
         """ + "\n" + UnlearnCommand.Usage + "\n" + AttackCommand.Usage + "\n" + PoisonCommand.Usage + "\n" + BackdoorCommand.Usage + "\n" + StripCommand.Usage + "\n" + PatchCommand.Usage).Replace("{SPEC}", SpecOptions.Usage, StringComparison.Ordinal);
 
+    /// <summary>The help text, with the attack names taken from the registered attacks so it never lags behind them.</summary>
+    private static string Usage()
+    {
+        using var services = ScanCommand.Services();
+        var attacks = services.GetRequiredService<Scanner>().Registry.Attacks.Select(a => a.Name).Order(StringComparer.Ordinal);
+        return UsageTemplate.Replace("{ATTACKS}", string.Join("|", attacks), StringComparison.Ordinal);
+    }
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         try
         {
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
-                stdout.WriteLine(Usage);
+                stdout.WriteLine(Usage());
                 return args.Length == 0 ? BadInput : Success;
             }
             return (args[0], args.Length > 1 ? args[1] : null) switch

@@ -120,5 +120,16 @@ public sealed class ExtensionModelCommandTests : IDisposable
         Assert.False(File.Exists(json + ".partial"));
     }
 
+    [Fact]
+    public void Help_lists_every_registered_attack()
+    {
+        var (exit, output, _) = Advscan("--help");
+        Assert.Equal(CliApp.Success, exit);
+        foreach (var attack in AdvScan.Scanning.ScanRegistry.Default.Attacks)
+            Assert.Contains(attack.Name, output);
+        Assert.Contains("autoattack", output);
+        Assert.DoesNotContain("{ATTACKS}", output);
+    }
+
     public void Dispose() => files.Dispose();
 }
