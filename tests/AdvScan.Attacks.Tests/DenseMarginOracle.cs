@@ -14,30 +14,19 @@ namespace AdvScan.Attacks.Tests;
 /// the sparse <see cref="LinearOracle"/> (margins spread widely) cannot see. Pixels stay in [0.3, 0.7], so budgets up to
 /// L-inf 0.3 never meet the [0,1] box and the closed form (robust iff correct and margin above the budget's) is exact.
 /// </summary>
-internal sealed class DenseMarginOracle : IDisposable
+internal sealed class DenseMarginOracle : LinearModelOracle
 {
     public const int Side = 8;
     public const int Features = Side * Side;
     public static readonly double[] LInfBudgets = [0.02, 0.04, 0.08];
     public static readonly double[] L2Budgets = [0.1, 0.25, 0.5];
 
-    public DenseMarginOracle(int seed, int count = 500)
-    {
-        var random = new Random(seed);
-        Weights = Enumerable.Range(0, Features).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        // Centre the boundary on the grey image, so reaching any target margin moves pixels only a little.
-        Bias = (float)(-0.5 * Weights.Sum(v => (double)v) + random.NextDouble() * 0.2 - 0.1);
-        var builder = new OnnxGraphBuilder("dense-linear", 17);
-        var x = builder.Input("input", OnnxDataType.Float, "batch", 1, Side, Side);
-        var flat = builder.Node("Flatten", [x]);
-        var w = new float[2 * Features];
-        Array.Copy(Weights, 0, w, Features, Features);
-        var gemm = builder.Node("Gemm", [flat, builder.Initializer("w", [2, Features], w), builder.Initializer("b", [2], [0f, Bias])],
-            new Dictionary<string, object> { ["transB"] = 1L });
-        builder.Output(gemm, OnnxDataType.Float, "batch", 2);
-        ModelBytes = builder.ToBytes();
-        Graph = OnnxGraph.Import(OnnxModel.Parse(ModelBytes, "dense-linear.onnx"));
+    public DenseMarginOracle(int seed, int count = 500) : this(new Random(seed), count) { }
 
+    // Centre the boundary on the grey image, so reaching any target margin moves pixels only a little.
+    private DenseMarginOracle(Random random, int count)
+        : base("dense-linear", Side, random, (w, r) => (float)(-0.5 * w.Sum(v => (double)v) + r.NextDouble() * 0.2 - 0.1))
+    {
         double squared = Weights.Sum(v => (double)v * v);
         var boundaries = LInfBudgets.Select(e => e * L1).Concat(L2Budgets.Select(e => e * L2)).ToArray();
         var pixels = new List<float>();
@@ -51,7 +40,7 @@ internal sealed class DenseMarginOracle : IDisposable
             int side = random.Next(2) == 0 ? -1 : 1;
             var sample = Enumerable.Range(0, Features).Select(_ => 0.45 + 0.1 * random.NextDouble()).ToArray();
             // Move along w until the margin is exactly the target (w.x + b = side * target).
-            double shift = (side * target - MarginOf(sample)) / squared;
+            double shift = (side * target - Margin(sample)) / squared;
             for (int i = 0; i < Features; i++) sample[i] += shift * Weights[i];
             if (sample.Any(v => v < 0.3 || v > 0.7)) continue;
             var stored = sample.Select(v => (float)v).ToArray();
@@ -66,35 +55,6 @@ internal sealed class DenseMarginOracle : IDisposable
         Labels = labels.ToArray();
     }
 
-    public float[] Weights { get; }
-    public float Bias { get; }
-    public byte[] ModelBytes { get; }
-    public OnnxGraph Graph { get; }
-    public float[] Pixels { get; }
-    public int[] Labels { get; }
-    public int Count => Labels.Length;
-    public long[] Shape => [Count, 1, Side, Side];
-    public double L1 => Weights.Sum(v => Math.Abs((double)v));
-    public double L2 => Math.Sqrt(Weights.Sum(v => (double)v * v));
-
-    public double Margin(ReadOnlySpan<float> x)
-    {
-        double m = Bias;
-        for (int i = 0; i < Features; i++) m += Weights[i] * x[i];
-        return m;
-    }
-
-    private double MarginOf(double[] x)
-    {
-        double m = Bias;
-        for (int i = 0; i < Features; i++) m += Weights[i] * x[i];
-        return m;
-    }
-
-    private double MarginAt(int i) => Margin(Pixels.AsSpan(i * Features, Features));
-
-    public bool Correct(int i) => (MarginAt(i) > 0 ? 1 : 0) == Labels[i];
-
     public double BudgetMargin(Norm norm, double epsilon) => epsilon * (norm == Norm.LInf ? L1 : L2);
 
     /// <summary>Exact robust accuracy: the share of examples that are correct and farther from the boundary than the budget reaches.</summary>
@@ -105,11 +65,6 @@ internal sealed class DenseMarginOracle : IDisposable
     public int Borderline(Norm norm, double epsilon) =>
         Enumerable.Range(0, Count).Count(i => Correct(i) && Math.Abs(Math.Abs(MarginAt(i)) / BudgetMargin(norm, epsilon) - 1) < 0.03);
 
-    public Tensor PixelTensor() => torch.tensor(Pixels, Shape);
-    public Tensor LabelTensor() => torch.tensor(Labels.Select(l => (long)l).ToArray(), [Count]);
-
     /// <summary>Examples an attack left standing: correct when clean and not fooled.</summary>
     public int RobustCount(bool[] fooled) => Enumerable.Range(0, Count).Count(i => Correct(i) && !fooled[i]);
-
-    public void Dispose() => Graph.Dispose();
 }
