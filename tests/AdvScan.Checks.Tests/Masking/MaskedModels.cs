@@ -50,6 +50,35 @@ internal static class MaskedModels
         return [noise, Node("Add", [input, "masking_noise"], "masking_noisy")];
     });
 
+    /// <summary>
+    /// An input purifier that opens with the size of the perturbation: x + g (Round(x) - x), where the gate
+    /// g = Round(sigmoid(sharpness (mean |x - Round(x)| - threshold))) is shut on near-binary digits and opens once many
+    /// pixels sit away from 0 and 1. Small budgets attack the plain model; at large ones PGD's random start already
+    /// opens the gate, the digit is rounded back and the gradient is zero (Round): robust accuracy that rises with
+    /// eps, the mark of this masking.
+    /// </summary>
+    public static string PurifyingInput(string model, float threshold, float sharpness) => Prepend(model, "purifying", (graph, input) =>
+    {
+        graph.Initializer.Add(OnnxTensor.FromFloats("masking_threshold", [], [threshold]).ToProto());
+        graph.Initializer.Add(OnnxTensor.FromFloats("masking_sharpness", [], [sharpness]).ToProto());
+        var mean = Node("ReduceMean", ["masking_offset"], "masking_mean");
+        mean.Attribute.Add(OnnxGraphBuilder.Attribute("axes", new long[] { 1, 2, 3 }));
+        mean.Attribute.Add(OnnxGraphBuilder.Attribute("keepdims", 1L));
+        return
+        [
+            Node("Round", [input], "masking_rounded"),
+            Node("Sub", ["masking_rounded", input], "masking_towards"),
+            Node("Abs", ["masking_towards"], "masking_offset"),
+            mean,
+            Node("Sub", ["masking_mean", "masking_threshold"], "masking_excess"),
+            Node("Mul", ["masking_excess", "masking_sharpness"], "masking_logit"),
+            Node("Sigmoid", ["masking_logit"], "masking_soft_gate"),
+            Node("Round", ["masking_soft_gate"], "masking_gate"),
+            Node("Mul", ["masking_gate", "masking_towards"], "masking_correction"),
+            Node("Add", [input, "masking_correction"], "masking_purified"),
+        ];
+    });
+
     private static NodeProto Node(string op, string[] inputs, string output)
     {
         var node = new NodeProto { OpType = op, Name = output };

@@ -55,6 +55,18 @@ public class MaskingCheckTests
     }
 
     [Fact]
+    public void An_input_purifier_that_opens_with_the_perturbation_is_flagged_for_robust_accuracy_rising_with_eps()
+    {
+        var model = MaskedModels.PurifyingInput("mnist-cnn.onnx", 0.1f, 100f);
+        var report = Scan(model, 40, Attack("pgd", Norm.LInf, [0.1, 0.3], steps: 10));
+        var flags = Flags(report);
+        Assert.True(flags.Contains(DiagnosticIds.MaskingNonMonotone), string.Join(" | ", report.Checks[0].Tables.Single().Rows.Select(r => string.Join(";", r))));
+        var row = report.Checks[0].Tables.Single().Rows.Single(r => r[0].EndsWith("PGD per budget"));
+        Assert.Equal("flagged", row[2]);
+        Assert.Contains("eps 0.3", row[1]);
+    }
+
+    [Fact]
     public void Quantised_input_is_flagged_for_zero_gradients_only()
     {
         var report = Scan(MaskedModels.QuantisedInput("mnist-cnn.onnx", 4), 30);
