@@ -79,6 +79,28 @@ public class SquareL2Tests
         Assert.NotEqual(a.Adversarial, Run(settings with { Seed = 6 }).Adversarial);
     }
 
+    [Theory]
+    [InlineData(Norm.L2, 0.2)]
+    [InlineData(Norm.LInf, 0.03)]
+    public void Square_gives_an_example_the_same_draws_attacked_with_its_batch_or_with_only_some_of_it(Norm norm, double eps)
+    {
+        // What lets the preset's Square stage, run on the examples still standing, break whatever Square alone breaks.
+        using var oracle = new PlacedDistanceOracle(seed: 49, side: 8, 0.2, count: 12);
+        using var session = ReferenceSession.Open(OnnxModel.Parse(oracle.ModelBytes, "placed-linear.onnx"));
+        var settings = new AttackSettings(norm, eps, Queries: 300, Seed: 8);
+        var whole = new SquareAttack().Attack(new RuntimeOracle(session), oracle.Pixels, oracle.Shape, oracle.Labels, settings);
+        int[] rows = [2, 5, 9];
+        int d = oracle.Features;
+        var pixels = rows.SelectMany(i => oracle.Pixels.Skip(i * d).Take(d)).ToArray();
+        var part = new SquareAttack().Run(new RuntimeOracle(session), pixels, [rows.Length, 1, 8, 8], rows.Select(i => oracle.Labels[i]).ToArray(), settings, rows);
+        for (int k = 0; k < rows.Length; k++)
+        {
+            Assert.Equal(whole.Fooled[rows[k]], part.Fooled[k]);
+            Assert.Equal(whole.QueriesUsed[rows[k]], part.QueriesUsed[k]);
+            for (int j = 0; j < d; j++) Assert.Equal(whole.Adversarial[rows[k] * d + j], part.Adversarial[k * d + j], 1e-6f);
+        }
+    }
+
     [Fact]
     public void Autoattack_under_l2_runs_square_on_what_apgd_leaves_and_breaks_every_digit_any_member_breaks_alone()
     {
