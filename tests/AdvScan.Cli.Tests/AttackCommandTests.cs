@@ -184,7 +184,7 @@ public sealed class AttackCommandTests : IDisposable
         { ["--attack", "pgd", "--targeted", "10"], "mnist-cnn.onnx has 10 classes (0..9)" },
         { ["--attack", "pgd", "--targeted", "-1"], "--targeted" },
         { ["--attack", "deepfool"], "unknown attack 'deepfool'" },
-        { ["--attack", "square", "--norm", "l2"], "--norm linf" },
+        { ["--attack", "cw", "--norm", "linf"], "--norm l2" },
         { ["--attack", "transfer"], "--surrogate" },
     };
 
