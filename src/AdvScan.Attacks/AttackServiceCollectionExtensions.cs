@@ -11,6 +11,7 @@ public static class AttackServiceCollectionExtensions
         services.AddSingleton<IEvasionAttack, Pgd>();
         services.AddSingleton<IEvasionAttack, Apgd>();
         services.AddSingleton<IEvasionAttack, ApgdTargeted>();
+        services.AddSingleton<IEvasionAttack, FabTargeted>();
         services.AddSingleton<IEvasionAttack, AutoAttack>();
         services.AddSingleton<IEvasionAttack, CarliniWagner>();
         services.AddSingleton<IScoreBasedAttack, SquareAttack>();

@@ -36,6 +36,8 @@ public class AutoAttackTests
             ("apgd-ce", mnist.Fooled(new Apgd(), settings)),
             // Run alone with the seed the preset gives its APGD-T stage.
             ("apgd-t", mnist.Fooled(new ApgdTargeted { TargetClasses = 2 }, settings with { Seed = settings.Seed + 1 })),
+            // Deterministic and per example: what it breaks alone, it breaks on the digits the preset hands it.
+            ("fab-t", mnist.Fooled(new FabTargeted { TargetClasses = 2 }, settings)),
         };
         foreach (var (name, fooled) in singles)
         {
