@@ -1,5 +1,6 @@
 """The peer side of bench/AdvScan.Bench's --peer section: the same PGD as AdvScan's (L-inf, random start, fixed step,
-every example takes every step, one gradient per step plus one to judge the last iterate) as a plain PyTorch loop on the
+every example takes every step, one gradient per step plus one to judge the last iterate, then the re-aimed point
+P(x0 + eps sign(g)) judged by one forward pass and kept where its loss is higher) as a plain PyTorch loop on the
 same architecture and weights (read from the ONNX initializers), the same digits, batch and thread count.
 
 Prints one JSON line: the largest |logit difference| against AdvScan's logits for the batch (so the two run the same
@@ -55,9 +56,13 @@ def pgd(x0, y, convs, dense, eps, alpha, steps, generator):
     x = (x0 + (torch.rand(x0.shape, generator=generator) * 2 - 1) * eps).clamp(0, 1)
     for step in range(steps + 1):
         x.requires_grad_(True)
-        loss = F.cross_entropy(forward(x, convs, dense), y)
-        (grad,) = torch.autograd.grad(loss, [x])
+        loss = F.cross_entropy(forward(x, convs, dense), y, reduction="none")
+        (grad,) = torch.autograd.grad(loss.sum(), [x])
         if step == steps:
+            with torch.no_grad():
+                candidate = torch.min(torch.max(x0 + eps * grad.sign(), x0 - eps), x0 + eps).clamp(0, 1)
+                better = F.cross_entropy(forward(candidate, convs, dense), y, reduction="none") > loss
+                x = torch.where(better.reshape(-1, 1, 1, 1), candidate, x.detach())
             break
         with torch.no_grad():
             x = torch.min(torch.max(x + alpha * grad.sign(), x0 - eps), x0 + eps).clamp(0, 1)
