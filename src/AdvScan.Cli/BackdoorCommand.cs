@@ -15,12 +15,13 @@ internal static class BackdoorCommand
 {
     public const string Usage = """
           backdoor --model <model.onnx> --data <data> [--labels <labels>] [--sample 200] [--seed 0] [--images 100]
-                   [--epochs 60] [--batch-size 20] [--patience 3] [--anomaly-threshold 2] [--max-flagged 0]
+                   [--epochs 60] [--batch-size 20] [--patience 3] [--anomaly-threshold 2] [--min-compactness 0.6] [--max-flagged 0]
                    [--strip [--truth x.backdoor.json] [--false-rejection 0.05] [--overlays 20]]
                    [--device cpu|cuda] [--json F] [--sarif F] [--html F] [--markdown F]
               Neural Cleanse: reverse-engineer the smallest trigger for every class (all classes in one batched
               optimisation on --images of a seeded --sample of the data; the rest judges the triggers with ONNX Runtime)
-              and flag classes below the median mask norm with anomaly index > 2. Exit 1 when more than
+              and flag classes below the median mask norm with anomaly index > 2 (on the log norms) whose mask is
+              patch-like (compactness >= 0.6; small diffuse masks are warnings). Exit 1 when more than
               --max-flagged classes are flagged. --strip adds STRIP's detection rate of inputs carrying the trigger.
         """;
 
@@ -42,6 +43,7 @@ internal static class BackdoorCommand
             },
             Images = args.Int("--images", defaults.Images, min: 1),
             Threshold = args.Double("--anomaly-threshold", defaults.Threshold),
+            MinCompactness = args.Double("--min-compactness", defaults.MinCompactness),
         };
         int maxFlagged = args.Int("--max-flagged", 0, min: 0);
         bool strip = args.Flag("--strip");

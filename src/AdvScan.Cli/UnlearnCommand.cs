@@ -110,7 +110,7 @@ internal static class UnlearnCommand
         var s = analysis.MostSuspicious;
         var names = dataset.ClassNames;
         string why = analysis.Flagged.Count > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"flagged, anomaly index {analysis.AnomalyIndices[s.Class]:0.##}")
+            ? string.Create(CultureInfo.InvariantCulture, $"flagged, anomaly index {analysis.LogAnomalyIndices[s.Class]:0.##}")
             : "no class flagged: the smallest mask";
         return (s.Trigger, s.Class, $"recovered by Neural Cleanse for class {s.Class} ({names[s.Class]}, {why})");
     }

@@ -7,15 +7,32 @@ namespace AdvScan.Checks.Backdoor;
 /// A Neural Cleanse run over a scan's sample: the triggers reverse-engineered on one part of it, the anomaly test on
 /// their mask norms, and each trigger's success on the other, held-out part as ONNX Runtime judges it.
 /// </summary>
-/// <param name="AnomalyIndices">Per class, distance from the median norm in MAD units.</param>
-/// <param name="Flagged">Likely backdoor targets, most anomalous first.</param>
+/// <param name="AnomalyIndices">Per class, the paper's index: distance from the median L1 norm in MAD units.</param>
+/// <param name="LogAnomalyIndices">Per class, the same on the log norms: what the check flags on.</param>
+/// <param name="Compactness">Per class, how patch-like the recovered mask is (<see cref="TriggerCompactness"/>).</param>
+/// <param name="Flagged">Likely backdoor targets (below the median, log index above the threshold, patch-like), most anomalous first.</param>
+/// <param name="Diffuse">Classes below the median with a log index above the threshold whose masks are not patch-like: natural
+/// shortcuts of the model or triggers spread over the image, reported to inspect but not flagged.</param>
 /// <param name="HeldOutSuccess">Per class: of the held-out images of other classes, the share the stamped trigger sends to the class (ONNX Runtime).</param>
 /// <param name="Evaluation">The held-out images the success was measured on.</param>
-public sealed record NeuralCleanseAnalysis(NeuralCleanseResult Reversal, IReadOnlyList<double> AnomalyIndices, IReadOnlyList<int> Flagged,
-    IReadOnlyList<Proportion> HeldOutSuccess, HostImages Evaluation, int OptimisationImages)
+public sealed record NeuralCleanseAnalysis(NeuralCleanseResult Reversal, IReadOnlyList<double> AnomalyIndices, IReadOnlyList<double> LogAnomalyIndices,
+    IReadOnlyList<double> Compactness, IReadOnlyList<int> Flagged, IReadOnlyList<int> Diffuse,
+    IReadOnlyList<Proportion> HeldOutSuccess, HostImages Evaluation, int OptimisationImages, double MinCompactness)
 {
-    /// <summary>The largest anomaly index below the median: the gated figure.</summary>
-    public double MaxAnomalyIndex => AnomalyIndex.MaxBelowMedian(Reversal.MaskNorms);
+    /// <summary>
+    /// The gated figure: the largest log-norm anomaly index among patch-like classes below the median (0 when there is
+    /// none), so a clean model whose only small masks are diffuse reads low, and a planted patch reads high.
+    /// </summary>
+    public double MaxAnomalyIndex
+    {
+        get
+        {
+            double median = AnomalyIndex.Median(Reversal.MaskNorms);
+            return Enumerable.Range(0, LogAnomalyIndices.Count)
+                .Where(k => Reversal.MaskNorms[k] < median && Compactness[k] >= MinCompactness)
+                .Select(k => LogAnomalyIndices[k]).DefaultIfEmpty(0).Max();
+        }
+    }
 
     /// <summary>The most anomalous flagged class, or the class with the smallest mask when none is flagged.</summary>
     public ReversedTrigger MostSuspicious => Reversal.Classes[Flagged.Count > 0 ? Flagged[0] : Enumerable.Range(0, Reversal.Classes.Count).MinBy(k => (Reversal.Classes[k].MaskNorm, k))];
@@ -42,7 +59,12 @@ public sealed record NeuralCleanseAnalysis(NeuralCleanseResult Reversal, IReadOn
         var norms = reversal.MaskNorms;
         var oracle = new RuntimeOracle(context.Runtime, context.Dataset.Mapping.ToModelInputHost);
         var success = reversal.Classes.Select(c => SuccessOf(oracle, c, held, context.CancellationToken)).ToList();
-        return new NeuralCleanseAnalysis(reversal, AnomalyIndex.Of(norms), AnomalyIndex.Flagged(norms, settings.Threshold), success, held, optimise);
+        var compactness = reversal.Classes.Select(c => TriggerCompactness.Of(c.Trigger)).ToList();
+        var outliers = AnomalyIndex.Flagged(norms.Select(v => Math.Log(Math.Max(v, 1e-9))).ToList(), settings.Threshold);
+        var flagged = outliers.Where(k => compactness[k] >= settings.MinCompactness).ToList();
+        var diffuse = outliers.Where(k => compactness[k] < settings.MinCompactness).ToList();
+        return new NeuralCleanseAnalysis(reversal, AnomalyIndex.Of(norms), AnomalyIndex.OfLog(norms), compactness, flagged, diffuse, success, held, optimise,
+            settings.MinCompactness);
     }
 
     /// <summary>Stamps the class's trigger on the held-out images of other classes and counts those ONNX Runtime sends to it.</summary>

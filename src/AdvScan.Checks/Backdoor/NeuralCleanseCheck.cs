@@ -37,20 +37,27 @@ public sealed class NeuralCleanseCheck : IScanCheck
             MetricValue.Scalar(BackdoorRules.AnomalyIndexMetric.Name, Math.Round(analysis.MaxAnomalyIndex, 6)),
             MetricValue.Scalar(BackdoorRules.FlaggedClassesMetric.Name, analysis.Flagged.Count),
         };
+        double median = AnomalyIndex.Median(analysis.Reversal.MaskNorms);
+        string Evidence(int k) =>
+            Invariant($"its recovered trigger has mask norm {classes[k].MaskNorm:0.##} against a median of {median:0.##} (anomaly index {analysis.LogAnomalyIndices[k]:0.##} ") +
+            Invariant($"on the log norms, {analysis.AnomalyIndices[k]:0.##} on the norms; compactness {analysis.Compactness[k]:0.##}) and sends ") +
+            Invariant($"{analysis.HeldOutSuccess[k].Value:P1} of {analysis.HeldOutSuccess[k].Trials} held-out images of other classes to it (ONNX Runtime)");
         var findings = analysis.Flagged.Select(k => new CheckFinding(BackdoorRules.FlaggedClasses, FindingLevel.Error,
-            Invariant($"class {k} ({names[k]}) is a likely backdoor target: its recovered trigger has mask norm {classes[k].MaskNorm:0.##} against a median of ") +
-            Invariant($"{AnomalyIndex.Median(analysis.Reversal.MaskNorms):0.##} (anomaly index {analysis.AnomalyIndices[k]:0.##}) and sends ") +
-            Invariant($"{analysis.HeldOutSuccess[k].Value:P1} of {analysis.HeldOutSuccess[k].Trials} held-out images of other classes to it (ONNX Runtime)"),
-            Classes: [k])).ToList();
+            Invariant($"class {k} ({names[k]}) is a likely backdoor target: ") + Evidence(k), Classes: [k])).ToList();
+        // Small but diffuse masks: not a patch trigger, yet a small perturbation reaches the class; a person should look.
+        findings.AddRange(analysis.Diffuse.Select(k => new CheckFinding(BackdoorRules.AnomalyIndex, FindingLevel.Warning,
+            Invariant($"class {k} ({names[k]}) is reachable with an anomalously small but diffuse mask (not patch-like, so not flagged; a natural shortcut of the model or a trigger spread over the image): ") +
+            Evidence(k), Classes: [k])));
 
         var rows = classes.Select(c => (IReadOnlyList<string>)
         [
             c.Class.ToString(CultureInfo.InvariantCulture), names[c.Class], Invariant($"{c.MaskNorm:0.##}"), Invariant($"{analysis.AnomalyIndices[c.Class]:0.##}"),
-            analysis.Flagged.Contains(c.Class) ? "yes" : "no", c.Reached ? Invariant($"{c.Success:P0}") : Invariant($"{c.Success:P0} (threshold not reached)"),
+            Invariant($"{analysis.LogAnomalyIndices[c.Class]:0.##}"), Invariant($"{analysis.Compactness[c.Class]:0.##}"),
+            analysis.Flagged.Contains(c.Class) ? "yes" : analysis.Diffuse.Contains(c.Class) ? "no (diffuse)" : "no", c.Reached ? Invariant($"{c.Success:P0}") : Invariant($"{c.Success:P0} (threshold not reached)"),
             Invariant($"{analysis.HeldOutSuccess[c.Class].Value:P1} ({analysis.HeldOutSuccess[c.Class].Successes}/{analysis.HeldOutSuccess[c.Class].Trials})"),
         ]).ToList();
         var table = new ReportTable("Neural Cleanse: recovered trigger per class",
-            ["class", "name", "mask L1 norm", "anomaly index", "flagged", "success (optimisation images)", "success on held-out images (ONNX Runtime)"], rows);
+            ["class", "name", "mask L1 norm", "anomaly index", "anomaly index (log norms)", "compactness", "flagged", "success (optimisation images)", "success on held-out images (ONNX Runtime)"], rows);
 
         var shown = analysis.Flagged.Count > 0 ? analysis.Flagged : [analysis.MostSuspicious.Class];
         var images = shown.SelectMany(k => TriggerImages(classes[k], names[k], analysis.Evaluation, settings.Examples, analysis.Flagged.Contains(k))).ToList();

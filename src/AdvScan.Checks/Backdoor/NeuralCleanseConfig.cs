@@ -21,7 +21,8 @@ internal static class NeuralCleanseConfig
         new("successThreshold", "number", "Attack success a mask must reach to count as a trigger.", "0.99"),
         new("earlyStopPatience", "integer", "Epochs without a 1% smaller mask before a class stops (0: never).", D.EarlyStopPatience.ToString()),
         new("initialMask", "number", "Upper end of the uniform draw of the initial mask values.", "0.02"),
-        new("anomalyThreshold", "number", "Anomaly index above which a class below the median is flagged.", "2"),
+        new("anomalyThreshold", "number", "Anomaly index (of the log mask norms) above which a patch-like class below the median is flagged.", "2"),
+        new("minCompactness", "number", "Share of a mask's mass one small square must hold for the mask to count as patch-like (0: flag on the index alone).", "0.6"),
         new("examples", "integer", "Held-out images shown stamped with each reported trigger.", S.Examples.ToString()),
         new("seed", "integer", "Seed of the mask initialisation, batch order and split (default: the scan's seed)."),
     ];
@@ -42,6 +43,7 @@ internal static class NeuralCleanseConfig
         return new NeuralCleanseSettings(options,
             Images: s.Int("images", 1) ?? S.Images,
             Threshold: s.Number("anomalyThreshold", 0, exclusiveMin: true) ?? S.Threshold,
+            MinCompactness: s.Number("minCompactness", 0, 1) ?? S.MinCompactness,
             Examples: s.Int("examples", 0) ?? S.Examples,
             Seed: s.Int("seed"));
     }

@@ -31,4 +31,16 @@ public class AnomalyIndexTests
         Assert.All(AnomalyIndex.Of([5, 5, 5, 5]), v => Assert.Equal(0, v));
         Assert.Empty(AnomalyIndex.Flagged([5, 5, 5, 5]));
     }
+
+    [Fact]
+    public void On_the_log_scale_a_mask_twenty_times_below_the_median_stands_out_where_the_skewed_raw_norms_hide_it()
+    {
+        // Measured on one draw of mnist-badnets (class 7 planted): the wide upper half inflates the raw MAD.
+        double[] norms = [47.05, 55.71, 30.36, 31.77, 50.83, 32.67, 57.89, 1.69, 23.45, 38.83];
+        Assert.True(AnomalyIndex.Of(norms)[7] < 2, "the paper's index on these norms");
+        var log = AnomalyIndex.OfLog(norms);
+        Assert.True(log[7] > 6, $"log index {log[7]:0.##}");
+        Assert.All(Enumerable.Range(0, norms.Length).Where(k => k != 7), k => Assert.True(log[k] < 2, $"class {k}: {log[k]:0.##}"));
+        Assert.Equal(AnomalyIndex.Of(norms.Select(v => Math.Log(v)).ToList()), log);
+    }
 }

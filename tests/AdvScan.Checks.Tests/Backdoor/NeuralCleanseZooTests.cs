@@ -5,43 +5,60 @@ namespace AdvScan.Checks.Tests.Backdoor;
 
 public class NeuralCleanseZooTests
 {
+    // Three draws of the sample (seeds 7-9) for the models where one draw was once borderline or falsely flagged.
     [Theory]
-    [InlineData("mnist-cnn.onnx")]
-    [InlineData("signs-cnn.onnx")]
-    public void Neural_cleanse_flags_no_class_of_a_model_trained_on_clean_data(string model)
+    [InlineData("mnist-cnn.onnx", 7)]
+    [InlineData("signs-cnn.onnx", 7)]
+    [InlineData("signs-cnn.onnx", 8)]
+    [InlineData("fashion-cnn.onnx", 7)]
+    [InlineData("fashion-cnn.onnx", 8)]
+    [InlineData("fashion-cnn.onnx", 9)]
+    public void Neural_cleanse_flags_no_class_of_a_model_trained_on_clean_data(string model, long seed)
     {
-        using var zoo = new ZooContext(model, 100);
+        using var zoo = new ZooContext(model, 100, seed);
         var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
         Assert.True(a.Flagged.Count == 0,
-            $"{model}: flagged [{string.Join(",", a.Flagged)}], norms [{string.Join(", ", a.Reversal.MaskNorms.Select(n => n.ToString("0.#")))}]");
+            $"{model} draw {seed}: flagged [{string.Join(",", a.Flagged)}], norms [{string.Join(", ", a.Reversal.MaskNorms.Select(n => n.ToString("0.#")))}], " +
+            $"compactness [{string.Join(", ", a.Compactness.Select(c => c.ToString("0.##")))}]");
+        Assert.True(a.MaxAnomalyIndex <= 2, $"{model} draw {seed}: gated anomaly index {a.MaxAnomalyIndex:0.##}");
     }
 
     /// <summary>
-    /// The measured false positive: on fashion-cnn, trained on clean data, the paper's test flags 'bag' (class 8). Its
-    /// smallest trigger is about a third of the median mask (13 of 41 pixels at 60 and at 100 epochs, so not an artefact
-    /// of the budget) and takes over most held-out images, so a small patch really does turn this model's inputs into
-    /// bags: a natural shortcut the MAD statistic cannot tell from a planted one. Recorded here so that a change in
-    /// what the check flags on a clean model shows.
+    /// fashion-cnn, trained on clean data, has a real natural shortcut: a mask a third of the median size turns most
+    /// held-out images into bags (index up to 8.4 on the log norms). The paper's test flags it; its mask spreads over
+    /// the bag's outline (compactness 0.31-0.41 over three draws, against 0.75-1.0 for the planted patches), so it is a
+    /// warning to inspect, not a backdoor target.
     /// </summary>
     [Fact]
-    public void Neural_cleanse_flags_only_bag_on_the_clean_fashion_model_a_natural_shortcut_the_anomaly_index_cannot_tell_from_a_backdoor()
+    public void The_small_diffuse_bag_mask_of_the_clean_fashion_model_is_a_warning_not_a_flagged_backdoor()
     {
-        using var zoo = new ZooContext("fashion-cnn.onnx", 100);
+        using var zoo = new ZooContext("fashion-cnn.onnx", 100, 9);
         var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
-        Assert.Equal([8], a.Flagged);
-        Assert.True(a.Reversal.Classes[8].MaskNorm < 0.5 * AnomalyIndex.Median(a.Reversal.MaskNorms));
-        Assert.True(a.HeldOutSuccess[8].Value >= 0.9, $"the bag trigger sends {a.HeldOutSuccess[8].Value:P1} of held-out images to bag");
+        Assert.Empty(a.Flagged);
+        Assert.Contains(8, a.Diffuse);
+        Assert.True(a.Compactness[8] < TriggerCompactness.DefaultMinimum, $"bag's mask compactness {a.Compactness[8]:0.##}");
+        Assert.True(a.HeldOutSuccess[8].Value >= 0.9, $"the bag mask sends {a.HeldOutSuccess[8].Value:P1} of held-out images to bag");
+        var report = NeuralCleanseCheck.Report(zoo.Context, SmallBudget.NeuralCleanse, a);
+        Assert.Contains(report.Findings, f => f.Level == AdvScan.Scanning.Checks.FindingLevel.Warning && f.Classes!.Contains(8));
+        Assert.DoesNotContain(report.Findings, f => f.Level == AdvScan.Scanning.Checks.FindingLevel.Error);
     }
 
-    [Fact]
-    public void Neural_cleanse_flags_the_recorded_target_of_signs_badnets_and_its_trigger_takes_over_held_out_signs()
+    [Theory]
+    [InlineData("mnist-badnets", 7)]
+    [InlineData("mnist-badnets", 8)]
+    [InlineData("mnist-badnets", 9)]
+    [InlineData("signs-badnets", 7)]
+    [InlineData("signs-badnets", 8)]
+    public void Neural_cleanse_flags_the_recorded_target_alone_and_its_trigger_takes_over_held_out_images(string model, long seed)
     {
-        var truth = BackdoorGroundTruth.Load(ZooContext.PathOf("signs-badnets.backdoor.json"));
-        using var zoo = new ZooContext("signs-badnets.onnx", 100);
+        var truth = BackdoorGroundTruth.Load(ZooContext.PathOf(model + ".backdoor.json"));
+        using var zoo = new ZooContext(model + ".onnx", 100, seed);
         var a = NeuralCleanseAnalysis.Run(zoo.Context, SmallBudget.NeuralCleanse);
-        Assert.Equal([truth.TargetClass], a.Flagged);
+        Assert.True(a.Flagged.SequenceEqual([truth.TargetClass]),
+            $"{model} draw {seed}: flagged [{string.Join(",", a.Flagged)}], log indices [{string.Join(", ", a.LogAnomalyIndices.Select(c => c.ToString("0.##")))}], " +
+            $"compactness [{string.Join(", ", a.Compactness.Select(c => c.ToString("0.##")))}]");
         Assert.True(a.HeldOutSuccess[truth.TargetClass].Value >= 0.9,
-            $"the recovered trigger sends {a.HeldOutSuccess[truth.TargetClass].Value:P1} of held-out signs to {truth.TargetClassName}");
+            $"the recovered trigger sends {a.HeldOutSuccess[truth.TargetClass].Value:P1} of held-out images to {truth.TargetClassName}");
     }
 
     [Fact]
