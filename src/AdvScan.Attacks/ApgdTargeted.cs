@@ -43,28 +43,12 @@ public sealed class ApgdTargeted : IEvasionAttack
             return new AttackBatchResult(single.Adversarial.MoveToOuterDisposeScope(), single.Fooled.MoveToOuterDisposeScope(), single.GradientEvaluations, 0);
         }
         long n = pixels.shape[0];
-        Tensor order;
-        using (torch.no_grad()) order = model.Logits(pixels).argsort(1, descending: true);
-        var result = pixels.clone();
-        var fooled = torch.zeros([n], ScalarType.Bool, device: pixels.device);
-        long gradients = 0;
-        int count = Math.Min(TargetClasses, (int)order.shape[1] - 1);
-        for (int k = 0; k < count; k++)
+        var all = TargetRounds.Run(model, pixels, TargetClasses, (active, targets, k) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var round = torch.NewDisposeScope();
-            var active = fooled.logical_not().nonzero().flatten();
-            if (active.numel() == 0) break;
-            // Rank k+1 of the clean logits: for a correctly classified example, its (k+1)-th most likely wrong class.
-            var targets = order.index_select(0, active).select(1, k + 1).contiguous();
             var ids = rowIds is null ? active : rowIds.index_select(0, active);
-            var r = apgd.Run(model, pixels.index_select(0, active), labels.index_select(0, active), targets,
+            return apgd.Run(model, pixels.index_select(0, active), labels.index_select(0, active), targets,
                 settings with { Seed = settings.Seed + 104729L * k }, cancellationToken, ids, rowIds is null ? n : batchRows);
-            gradients += r.GradientEvaluations;
-            // Every row takes this round's point (fooling, or its highest-loss one); rows fooled here leave the next rounds.
-            result.index_copy_(0, active, r.Adversarial);
-            fooled.index_copy_(0, active, r.Fooled);
-        }
-        return new AttackBatchResult(result.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
+        }, cancellationToken);
+        return new AttackBatchResult(all.Adversarial.MoveToOuterDisposeScope(), all.Fooled.MoveToOuterDisposeScope(), all.GradientEvaluations, 0);
     }
 }

@@ -48,29 +48,18 @@ public sealed class FabTargeted : IEvasionAttack
 
     public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
     {
-        using var scope = torch.NewDisposeScope();
-        long n = pixels.shape[0];
-        Tensor order;
-        using (torch.no_grad()) order = model.Logits(pixels).argsort(1, descending: true);
-        var result = pixels.clone();
-        var fooled = torch.zeros([n], ScalarType.Bool, device: pixels.device);
-        long gradients = 0;
-        int rounds = settings.TargetClass is null ? Math.Min(TargetClasses, (int)order.shape[1] - 1) : 1;
-        for (int k = 0; k < rounds; k++)
+        if (settings.TargetClass is { } t)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var round = torch.NewDisposeScope();
-            var active = fooled.logical_not().nonzero().flatten();
-            if (active.numel() == 0) break;
-            var targets = settings.TargetClass is { } t
-                ? torch.full([active.numel()], t, ScalarType.Int64, device: pixels.device)
-                : order.index_select(0, active).select(1, k + 1).contiguous();
-            var (adversarial, success, used) = Run(model, pixels.index_select(0, active), labels.index_select(0, active), targets, settings, cancellationToken);
-            gradients += used;
-            result.index_copy_(0, active, adversarial);
-            fooled.index_copy_(0, active, success);
+            using var scope = torch.NewDisposeScope();
+            using var targets = torch.full(labels.shape, t, ScalarType.Int64, device: labels.device);
+            var (adversarial, fooled, used) = Run(model, pixels, labels, targets, settings, cancellationToken);
+            return new AttackBatchResult(adversarial.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), used, 0);
         }
-        return new AttackBatchResult(result.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
+        return TargetRounds.Run(model, pixels, TargetClasses, (active, targets, _) =>
+        {
+            var (adversarial, fooled, used) = Run(model, pixels.index_select(0, active), labels.index_select(0, active), targets, settings, cancellationToken);
+            return new AttackBatchResult(adversarial, fooled, used, 0);
+        }, cancellationToken);
     }
 
     /// <summary>One target per example: the best point within eps (or the clean image) and whether it fools.</summary>
