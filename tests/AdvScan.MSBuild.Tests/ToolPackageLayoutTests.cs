@@ -90,9 +90,36 @@ public sealed class ToolPackageLayoutTests(PackedExample workspace, ITestOutputH
         foreach (var p in packages)
         {
             var size = new FileInfo(p).Length;
-            output.WriteLine($"{Path.GetFileName(p)}: {size / 1e6:F1} MB");
+            output.WriteLine($"{Path.GetFileName(p)}: {(size < 1_000_000 ? $"{size / 1e3:F1} KB" : $"{size / 1e6:F1} MB")}");
             Assert.True(size < NuGetOrgLimit, $"{Path.GetFileName(p)} is {size / 1e6:F1} MB");
         }
+    }
+
+    [Fact]
+    public void The_linux_x64_package_carries_LibTorchSharp_with_its_GLIBCXX_3_4_32_need_made_weak()
+    {
+        // Installed on Debian 12 / Ubuntu 22.04 hosts too, whose libstdc++ lacks that version (build/WeakenElfVersionNeed.cs);
+        // a tool pack patches it even on a host whose libstdc++ has the version (not shown here: this host lacks it).
+        using var package = ZipFile.OpenRead(workspace.ToolPackage("linux-x64"));
+        var packed = Bytes(package, "tools/net10.0/linux-x64/libLibTorchSharp.so");
+        using var deps = JsonDocument.Parse(Bytes(package, "tools/net10.0/linux-x64/advscan.deps.json"));
+        var torchSharp = deps.RootElement.GetProperty("libraries").EnumerateObject().Single(l => l.Name.StartsWith("TorchSharp/", StringComparison.Ordinal)).Name;
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var original = File.ReadAllBytes(Path.Combine(cache, "torchsharp", torchSharp["TorchSharp/".Length..], "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+
+        Assert.Equal(original.Length, packed.Length);
+        // One byte differs: the low byte of that Elf64_Vernaux's vna_flags, with VER_FLG_WEAK (0x2) set.
+        var changed = Assert.Single(Enumerable.Range(0, packed.Length).Where(i => packed[i] != original[i]));
+        Assert.Equal(original[changed] | 0x2, packed[changed]);
+    }
+
+    private static byte[] Bytes(ZipArchive package, string entry)
+    {
+        using var stream = package.GetEntry(entry)!.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     /// <summary>The file names the deps file lists as managed (runtime) and native assets for the RID.</summary>
