@@ -12,10 +12,12 @@ trap 'rm -rf "$work"' EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet pack "$root/msbuild/AdvScan.MSBuild" -c Release -o "$work/feed" -nologo -v:q >/dev/null
+dotnet pack "$root/src/AdvScan.Cli" -c Release -o "$work/feed" -nologo -v:q >/dev/null   # the tool, this OS's RID
 mkdir -p "$work/tests/fixtures" "$work/examples/gate"
 cp "$root"/tests/fixtures/mnist-cnn.onnx "$root"/tests/fixtures/mnist-test-*-ubyte "$work/tests/fixtures/"
 cp "$root"/examples/Directory.* "$work/examples/"
 find "$root/examples/mnist-gate" -maxdepth 1 -type f ! -name nuget.config -exec cp {} "$work/examples/gate/" \;
+cp -r "$root/examples/mnist-gate/.config" "$work/examples/gate/"   # the tool manifest the first build restores from
 cat > "$work/examples/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
@@ -24,7 +26,7 @@ cat > "$work/examples/nuget.config" <<XML
 XML
 export NUGET_PACKAGES="$work/packages"
 build() { dotnet build "$work/examples/gate" -nologo -tl:off -v:q "$@" >/dev/null; }
-build    # restore, compile, scan
+build    # restore (packages and the tool), compile, scan
 
 seconds() { local t0 t1; t0=$(date +%s.%N); build "$@"; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'; }
 on=(); off=()

@@ -3,7 +3,8 @@
 // TorchSharp 0.107's libLibTorchSharp.so was linked against GCC 13 and records a version need GLIBCXX_3.4.32 for a
 // single symbol that is never called. Hosts whose libstdc++ stops at 3.4.30 (Debian 12, Ubuntu 22.04) refuse to load
 // it. Marking that one version need weak (VER_FLG_WEAK) turns the loader's refusal into a warning. We only ever touch
-// the copy in a build or publish output, never the NuGet cache, and only when the host actually lacks the version.
+// the copy in a build or publish output, never the NuGet cache, and only when the host actually lacks the version (or
+// the output is a linux tool package, installed on hosts this one cannot speak for).
 using System;
 using System.IO;
 using System.Linq;
@@ -16,13 +17,15 @@ public class WeakenElfVersionNeed : Task
     [Required] public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
     [Required] public string VersionName { get; set; } = "";
     public string[] HostLibraries { get; set; } = Array.Empty<string>();
+    // For outputs that leave this machine (a linux tool package): patch without asking this host's libstdc++.
+    public bool EvenIfHostHasIt { get; set; }
 
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagWeak = 0x2;
 
     public override bool Execute()
     {
-        if (HostHasVersion())
+        if (!EvenIfHostHasIt && HostHasVersion())
         {
             Log.LogMessage(MessageImportance.Low, $"Host libstdc++ provides {VersionName}; leaving native libraries untouched.");
             return true;

@@ -57,7 +57,7 @@ public sealed class AdvScanScan : ToolTask
         {
             Log.LogError(null, "ADV4001", null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0,
                 "The AdvScan CLI was not found at '{0}'. Set AdvScanCliPath to advscan.dll or to an installed `advscan` tool " +
-                "(dotnet tool install AdvScan.Cli), or use an AdvScan.MSBuild package that bundles the CLI.", CliPath);
+                "(dotnet tool install AdvScan.Cli).", CliPath);
             return false;
         }
         if (CliLocator.IsManagedAssembly(_cli) && CliLocator.DotnetHost(DotnetHostPath) == null)
