@@ -15,25 +15,28 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
     public int Width => Spec.Width ?? throw new InvalidOperationException("the model's input has no fixed width");
     public int VectorSize => Channels * Height * Width;
 
-    /// <summary>Rejects a missing column, a wrong type or a wrong vector size, naming the column.</summary>
-    public void Check(DataViewSchema schema)
+    /// <summary>Rejects a missing column, a wrong type or a wrong vector size, naming the column; a missing label only when required (serving data has none).</summary>
+    public void Check(DataViewSchema schema, bool labelRequired = true)
     {
         var image = schema.GetColumnOrNull(Image) ?? throw Mismatch(Image, "the column is missing");
         if (image.Type is not VectorDataViewType { ItemType: NumberDataViewType n } vector || n != NumberDataViewType.Single)
             throw Mismatch(Image, $"expected a vector of Single (from ExtractPixels), got {image.Type}");
         if (vector.Size != VectorSize)
             throw Mismatch(Image, $"expected {VectorSize} values ({Channels}x{Height}x{Width}, the model's input), got {(vector.Size == 0 ? "a variable size" : vector.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
-        var label = schema.GetColumnOrNull(Label) ?? throw Mismatch(Label, "the column is missing");
+        var found = schema.GetColumnOrNull(Label);
+        if (found is null && !labelRequired) return;
+        var label = found ?? throw Mismatch(Label, "the column is missing");
         if (label.Type is not KeyDataViewType { RawType: var raw } || raw != typeof(uint))
             if (label.Type != NumberDataViewType.Int32) throw Mismatch(Label, $"expected a key (UInt32) or Int32 class index, got {label.Type}");
     }
 
     /// <summary>The same check on ML.NET's schema shape (no vector sizes there; sizes are checked on the data's schema at Fit).</summary>
-    public void Check(SchemaShape shape)
+    public void Check(SchemaShape shape, bool labelRequired = true)
     {
         var image = Find(shape, Image);
         if (image.Kind != SchemaShape.Column.VectorKind.Vector || image.ItemType != NumberDataViewType.Single)
             throw Mismatch(Image, $"expected a known-size vector of Single (from ExtractPixels), got {image.Kind} of {image.ItemType}");
+        if (!labelRequired && !shape.Any(c => c.Name == Label)) return;
         var label = Find(shape, Label);
         if (!(label.IsKey && label.ItemType.RawType == typeof(uint)) && label.ItemType != NumberDataViewType.Int32)
             throw Mismatch(Label, $"expected a key (UInt32) or Int32 class index, got {label.ItemType}");
@@ -79,8 +82,26 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
         return (pixels.ToArray(), labels.ToArray());
     }
 
+    /// <summary>Every row's [0,1] CHW pixels, in row order, from a data view that need not have the label (STRIP calibration data).</summary>
+    public float[][] ReadImages(IDataView data, CancellationToken cancellationToken)
+    {
+        Check(data.Schema, labelRequired: false);
+        var imageColumn = data.Schema[Image];
+        var pixels = new List<float[]>();
+        using var cursor = data.GetRowCursor([imageColumn]);
+        var getPixels = cursor.GetGetter<VBuffer<float>>(imageColumn);
+        VBuffer<float> buffer = default;
+        while (cursor.MoveNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            getPixels(ref buffer);
+            pixels.Add(ToPixels(buffer.DenseValues().ToArray()));
+        }
+        return pixels.ToArray();
+    }
+
     /// <summary>Undoes ExtractPixels: value = (byte - offset) * scale, in HWC order when interleaved.</summary>
-    private float[] ToPixels(float[] values)
+    public float[] ToPixels(float[] values)
     {
         int plane = Height * Width;
         float scale = Options.Scale ?? Spec.Scale / 255f;

@@ -40,6 +40,15 @@ public sealed class RobustnessScanOptions
     /// <summary>When true, a failed gate makes <c>Fit</c> throw <see cref="RobustnessGateException"/>, the way a build fails.</summary>
     public bool ThrowOnFailedGate { get; init; } = true;
 
+    /// <summary>
+    /// The attack (an attack id of the advscan.json, or the <see cref="Attack"/> field's name) whose per-row outcome at its
+    /// largest budget fills the audit columns of Transform (<see cref="AdvScanColumns"/>); null takes the first attack.
+    /// </summary>
+    public string? AuditAttack { get; init; }
+
+    /// <summary>A STRIP serving guard calibrated at Fit (adds StripEntropy and SuspectedTrigger to each row); null adds none.</summary>
+    public StripGuardOptions? StripGuard { get; init; }
+
     /// <summary>The <c>interleavePixelColors</c> given to ExtractPixels: true means HWC order in the vector, false CHW.</summary>
     public bool Interleave { get; init; }
 
