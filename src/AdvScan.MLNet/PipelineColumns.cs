@@ -1,6 +1,7 @@
 using AdvScan.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace AdvScan.MLNet;
 
@@ -19,9 +20,15 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
     public void Check(DataViewSchema schema, bool labelRequired = true)
     {
         var image = schema.GetColumnOrNull(Image) ?? throw Mismatch(Image, "the column is missing");
-        if (image.Type is not VectorDataViewType { ItemType: NumberDataViewType n } vector || n != NumberDataViewType.Single)
-            throw Mismatch(Image, $"expected a vector of Single (from ExtractPixels), got {image.Type}");
-        if (vector.Size != VectorSize)
+        if (image.Type is ImageDataViewType picture)
+        {
+            if (Channels is not (1 or 3)) throw Mismatch(Image, $"an image column feeds only 1- or 3-channel models, this one takes {Channels}; use ExtractPixels");
+            if (picture.Height != 0 && (picture.Height != Height || picture.Width != Width))
+                throw Mismatch(Image, $"expected {Width}x{Height} images (the model's input; resize with ResizeImages), got {picture.Width}x{picture.Height}");
+        }
+        else if (image.Type is not VectorDataViewType { ItemType: NumberDataViewType n } vector || n != NumberDataViewType.Single)
+            throw Mismatch(Image, $"expected a vector of Single (from ExtractPixels) or an image (MLImage), got {image.Type}");
+        else if (vector.Size != VectorSize)
             throw Mismatch(Image, $"expected {VectorSize} values ({Channels}x{Height}x{Width}, the model's input), got {(vector.Size == 0 ? "a variable size" : vector.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         var found = schema.GetColumnOrNull(Label);
         if (found is null && !labelRequired) return;
@@ -34,8 +41,9 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
     public void Check(SchemaShape shape, bool labelRequired = true)
     {
         var image = Find(shape, Image);
-        if (image.Kind != SchemaShape.Column.VectorKind.Vector || image.ItemType != NumberDataViewType.Single)
-            throw Mismatch(Image, $"expected a known-size vector of Single (from ExtractPixels), got {image.Kind} of {image.ItemType}");
+        bool picture = image.Kind == SchemaShape.Column.VectorKind.Scalar && image.ItemType is ImageDataViewType;
+        if (!picture && (image.Kind != SchemaShape.Column.VectorKind.Vector || image.ItemType != NumberDataViewType.Single))
+            throw Mismatch(Image, $"expected a known-size vector of Single (from ExtractPixels) or an image (MLImage), got {image.Kind} of {image.ItemType}");
         if (!labelRequired && !shape.Any(c => c.Name == Label)) return;
         var label = Find(shape, Label);
         if (!(label.IsKey && label.ItemType.RawType == typeof(uint)) && label.ItemType != NumberDataViewType.Int32)
@@ -52,15 +60,13 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
         var pixels = new List<float[]>();
         var labels = new List<int>();
         using var cursor = data.GetRowCursor([imageColumn, labelColumn]);
-        var getPixels = cursor.GetGetter<VBuffer<float>>(imageColumn);
+        var getPixels = PixelReader(cursor, imageColumn);
         ValueGetter<uint>? getKey = key ? cursor.GetGetter<uint>(labelColumn) : null;
         ValueGetter<int>? getInt = key ? null : cursor.GetGetter<int>(labelColumn);
-        VBuffer<float> buffer = default;
         while (cursor.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            getPixels(ref buffer);
-            pixels.Add(ToPixels(buffer.DenseValues().ToArray()));
+            pixels.Add(getPixels());
             int label;
             if (getKey is not null)
             {
@@ -89,15 +95,35 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
         var imageColumn = data.Schema[Image];
         var pixels = new List<float[]>();
         using var cursor = data.GetRowCursor([imageColumn]);
-        var getPixels = cursor.GetGetter<VBuffer<float>>(imageColumn);
-        VBuffer<float> buffer = default;
+        var getPixels = PixelReader(cursor, imageColumn);
         while (cursor.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            getPixels(ref buffer);
-            pixels.Add(ToPixels(buffer.DenseValues().ToArray()));
+            pixels.Add(getPixels());
         }
         return pixels.ToArray();
+    }
+
+    /// <summary>Reads the current row's [0,1] CHW pixels from the image column (a pixel vector or an MLImage) of a cursor.</summary>
+    public Func<float[]> PixelReader(DataViewRow row, DataViewSchema.Column column)
+    {
+        if (column.Type is ImageDataViewType)
+        {
+            var getImage = row.GetGetter<MLImage>(column);
+            MLImage? image = null;
+            return () =>
+            {
+                getImage(ref image!);
+                return ImagePixels.ToPixels(image, Channels, Height, Width, Image, row.Position);
+            };
+        }
+        var getVector = row.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> buffer = default;
+        return () =>
+        {
+            getVector(ref buffer);
+            return ToPixels(buffer.DenseValues().ToArray());
+        };
     }
 
     /// <summary>Undoes ExtractPixels: value = (byte - offset) * scale, in HWC order when interleaved.</summary>

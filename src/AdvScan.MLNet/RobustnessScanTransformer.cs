@@ -54,12 +54,17 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
         throw new NotSupportedException("the AdvScan step is not a row-to-row mapper (its audit attacks rows in batches); use Transform");
 
     /// <summary>
-    /// Not saved: ML.NET 5.0.1 keeps what a custom transformer needs to save and load itself (VersionInfo,
-    /// ModelLoadContext, LoadableClassAttribute, SignatureLoadModel) internal (CS0122 when used from here), and
-    /// CustomMapping saves only a contract name, not the model bytes and options. Save the fitted chain without this step.
+    /// Not saved. ML.NET 5.0.1 gives a transformer outside its own assemblies no way to write or read a model entry:
+    /// every member of <see cref="ModelSaveContext"/> but Dispose is internal (SetVersionInfo, Writer, SaveBinaryStream,
+    /// SaveString, SaveModel), and the load side is internal types (ModelLoadContext, VersionInfo, SignatureLoadModel,
+    /// LoadableClassAttribute and its base, which ComponentCatalog.RegisterAssembly looks for). The one public route,
+    /// CustomMapping with a [CustomMappingFactoryAttribute] factory, saves only the contract name: the factory is rebuilt
+    /// with no state, so the model bytes, options and STRIP calibration could not travel inside the zip, and a per-row
+    /// mapping could not run the batched audit. Save the fitted chain without this step.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException("saving the AdvScan step with mlContext.Model.Save is not implemented; save the pipeline without it");
+        throw new NotSupportedException("the AdvScan step cannot be saved with mlContext.Model.Save: ML.NET 5.0.1 keeps ModelSaveContext's writers, " +
+            "VersionInfo, ModelLoadContext and LoadableClassAttribute internal; save the fitted chain without this step");
 
     /// <summary>Releases the STRIP guard's ONNX Runtime session.</summary>
     public void Dispose() => Guard?.Dispose();

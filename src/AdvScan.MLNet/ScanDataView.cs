@@ -79,7 +79,7 @@ internal sealed class ScanDataView : IDataView
     {
         private long entropyPosition = -1;
         private double entropy;
-        private VBuffer<float> image;
+        private Func<float[]>? pixels;
 
         public override DataViewSchema Schema => view.Schema;
         public override long Position => inner.Position;
@@ -122,9 +122,8 @@ internal sealed class ScanDataView : IDataView
         private double Entropy()
         {
             if (entropyPosition == Position) return entropy;
-            var getImage = inner.GetGetter<VBuffer<float>>(view.input.Schema[view.columns.Image]);
-            getImage(ref image);
-            entropy = view.guard!.Entropy(view.columns.ToPixels(image.DenseValues().ToArray()));
+            pixels ??= view.columns.PixelReader(inner, view.input.Schema[view.columns.Image]);
+            entropy = view.guard!.Entropy(pixels());
             entropyPosition = Position;
             return entropy;
         }
