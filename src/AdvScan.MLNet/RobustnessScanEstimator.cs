@@ -70,7 +70,7 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
     }
 
     /// <summary>Whether the scan runs an attack, whose per-row outcomes then fill the audit columns.</summary>
-    private bool HasAudit => Options.ConfigPath is null || Compose((scanner, config) => config.Attacks.Count > 0);
+    private bool HasAudit => Options.AuditColumns && (Options.ConfigPath is null || Compose((scanner, config) => config.Attacks.Count > 0));
 
     public RobustnessScanTransformer Fit(IDataView input) => Fit(input, null, CancellationToken.None);
 
@@ -84,7 +84,7 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
         var source = new DataViewDatasetSource($"IDataView column '{columns.Image}'", pixels, labels, geometry);
         var (report, config) = Compose((scanner, config) => (scanner.Run(config, new ScanOptions(Options.Device), progress, cancellationToken), config), source);
         if (Options.ThrowOnFailedGate && !report.Passed) throw new RobustnessGateException(report);
-        var audit = config.Attacks.Count == 0 ? null : new RowAudit(ModelPath, config, AuditAttackOf(config), geometry);
+        var audit = !Options.AuditColumns || config.Attacks.Count == 0 ? null : new RowAudit(ModelPath, config, AuditAttackOf(config), geometry);
         StripGuard? guard = null;
         if (Options.StripGuard is { } strip)
         {

@@ -46,6 +46,12 @@ public sealed class RobustnessScanOptions
     /// </summary>
     public string? AuditAttack { get; init; }
 
+    /// <summary>
+    /// Whether Transform adds the audit columns (when the data has the label). Turn off for serving: without them the step
+    /// maps row by row, so a chain holding it works with PredictionEngine (the audit attacks whole views in batches).
+    /// </summary>
+    public bool AuditColumns { get; init; } = true;
+
     /// <summary>A STRIP serving guard calibrated at Fit (adds StripEntropy and SuspectedTrigger to each row); null adds none.</summary>
     public StripGuardOptions? StripGuard { get; init; }
 

@@ -34,8 +34,12 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
     /// <summary>The attack id whose outcomes fill the audit columns; null when the scan ran no attack.</summary>
     public string? AuditAttack => audit?.Attack.Id;
 
-    /// <summary>False: the audit attacks rows in batches (seeded per batch, as the CLI does), so it is not a row-by-row mapping.</summary>
-    public bool IsRowToRowMapper => false;
+    /// <summary>
+    /// True, for PredictionEngine: without audit columns (<see cref="RobustnessScanOptions.AuditColumns"/> off, or no
+    /// label in the served rows) the step maps row by row. With them <see cref="GetRowToRowMapper"/> refuses, since the
+    /// audit attacks whole views in batches (seeded per batch, as the CLI does).
+    /// </summary>
+    public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -50,8 +54,15 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
         return new ScanDataView(input, columns, audit, Guard);
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException("the AdvScan step is not a row-to-row mapper (its audit attacks rows in batches); use Transform");
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        columns.Check(inputSchema, labelRequired: false);
+        if (audit is not null && inputSchema.GetColumnOrNull(columns.Label) is not null)
+            throw new NotSupportedException($"the AdvScan step's audit columns attack whole data views in batches, so it maps rows one by one only without them: " +
+                $"fit it with AuditColumns = false for PredictionEngine, or serve rows without the '{columns.Label}' column; use Transform for the audit");
+        return new StripRowMapper(inputSchema, columns, Guard);
+    }
 
     /// <summary>
     /// Not saved. ML.NET 5.0.1 gives a transformer outside its own assemblies no way to write or read a model entry:

@@ -77,9 +77,7 @@ internal sealed class ScanDataView : IDataView
 
     private sealed class Cursor(ScanDataView view, DataViewRowCursor inner, HashSet<int> active, AuditTable? rows) : DataViewRowCursor
     {
-        private long entropyPosition = -1;
-        private double entropy;
-        private Func<float[]>? pixels;
+        private readonly ScanColumnGetters getters = new(view.input.Schema, view.columns, view.guard, rows, inner, cursor: true);
 
         public override DataViewSchema Schema => view.Schema;
         public override long Position => inner.Position;
@@ -91,41 +89,7 @@ internal sealed class ScanDataView : IDataView
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
             if (!active.Contains(column.Index)) throw new InvalidOperationException($"column '{column.Name}' is not active in this cursor");
-            if (column.Index < view.first) return inner.GetGetter<TValue>(view.input.Schema[column.Index]);
-            Delegate getter = column.Name switch
-            {
-                AdvScanColumns.AdversarialPrediction when column.Type is KeyDataViewType key =>
-                    (ValueGetter<uint>)((ref uint v) => v = KeyOf(Row().AdversarialPrediction[Index()], key.Count)),
-                AdvScanColumns.AdversarialPrediction => (ValueGetter<int>)((ref int v) => v = Row().AdversarialPrediction[Index()]),
-                AdvScanColumns.Robust => (ValueGetter<bool>)((ref bool v) => v = Row().Robust[Index()]),
-                AdvScanColumns.PerturbationNorm => (ValueGetter<float>)((ref float v) => v = Row().PerturbationNorm[Index()]),
-                AdvScanColumns.StripEntropy => (ValueGetter<float>)((ref float v) => v = (float)Entropy()),
-                AdvScanColumns.SuspectedTrigger => (ValueGetter<bool>)((ref bool v) => v = Entropy() < view.guard!.Threshold),
-                _ => throw new InvalidOperationException($"column '{column.Name}' is not one the AdvScan step adds"),
-            };
-            return getter as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}");
-        }
-
-        private AuditTable Row() => rows ?? throw new InvalidOperationException("the audit was not computed for this cursor");
-
-        private int Index()
-        {
-            var table = Row();
-            if (Position >= table.Count) throw new InvalidOperationException($"row {Position + 1} is past the {table.Count} rows the audit attacked; the input changed between passes");
-            return checked((int)Position);
-        }
-
-        /// <summary>Keys are 1-based; a class past the label's key count has no key and reads as missing (0).</summary>
-        private static uint KeyOf(int cls, ulong count) => (ulong)cls + 1 <= count || count == 0 ? (uint)(cls + 1) : 0;
-
-        private double Entropy()
-        {
-            if (entropyPosition == Position) return entropy;
-            pixels ??= view.columns.PixelReader(inner, view.input.Schema[view.columns.Image]);
-            entropy = view.guard!.Entropy(pixels());
-            entropyPosition = Position;
-            return entropy;
+            return getters.Getter<TValue>(column);
         }
 
         protected override void Dispose(bool disposing)

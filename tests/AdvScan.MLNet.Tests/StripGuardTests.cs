@@ -81,6 +81,36 @@ public sealed class StripGuardTests(BadnetsDigits digits, ITestOutputHelper outp
         fromFiles.LastTransformer.Dispose();
     }
 
+    [Fact]
+    public void A_PredictionEngine_over_the_guard_flags_each_digit_as_Transform_does_and_refuses_while_audit_columns_are_on()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = BadnetsDigits.Options();
+        using var serving = ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label),
+            new RobustnessScanOptions { Attack = options.Attack, Epsilon = options.Epsilon, Seed = options.Seed, StripGuard = options.StripGuard, AuditColumns = false })
+            .Fit(BadnetsDigits.Vectors(ml, digits.Sample));
+        using var audited = ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label), options)
+            .Fit(BadnetsDigits.Vectors(ml, digits.Sample));
+
+        using var engine = ml.Model.CreatePredictionEngine<DigitRow, GuardVerdict>(serving);
+        var served = Enumerable.Range(0, digits.Triggered.Count)
+            .Select(i => engine.Predict(new DigitRow { Pixels = digits.Triggered.Image(i).ToArray(), Label = digits.Triggered.Labels[i] })).ToList();
+        var e = Assert.Throws<NotSupportedException>(() => ml.Model.CreatePredictionEngine<DigitRow, GuardVerdict>(audited));
+
+        var transformed = Flags(serving, BadnetsDigits.Vectors(ml, digits.Triggered));
+        Assert.Equal(transformed, served.Select(v => v.SuspectedTrigger));
+        Assert.All(served, v => Assert.Equal(v.StripEntropy < serving.Guard!.Threshold, v.SuspectedTrigger));
+        Assert.True(served.Count(v => v.SuspectedTrigger) >= 0.9 * served.Count);
+        Assert.Contains("AuditColumns = false", e.Message);
+    }
+
+    /// <summary>What a served row gets back from the guard.</summary>
+    public sealed class GuardVerdict
+    {
+        public float StripEntropy { get; set; }
+        public bool SuspectedTrigger { get; set; }
+    }
+
     /// <summary>The strip check itself (what `advscan scan` runs for a strip entry), over AdvScan's reader and the same sample.</summary>
     private CheckReport RunCheck()
     {
