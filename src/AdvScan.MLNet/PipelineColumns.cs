@@ -122,12 +122,16 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
         return () =>
         {
             getVector(ref buffer);
-            return ToPixels(buffer.DenseValues().ToArray());
+            return ToPixels(buffer.DenseValues().ToArray(), row.Position);
         };
     }
 
-    /// <summary>Undoes ExtractPixels: value = (byte - offset) * scale, in HWC order when interleaved.</summary>
-    public float[] ToPixels(float[] values)
+    /// <summary>
+    /// Undoes ExtractPixels: value = (byte - offset) * scale, in HWC order when interleaved. From an 8-bit source a level
+    /// outside 0..255 means Scale or Offset do not match what ExtractPixels was given (0..255 values read at scale 1/255,
+    /// say); clamping would silently binarise the images, so it is refused, naming the row.
+    /// </summary>
+    public float[] ToPixels(float[] values, long position = -1)
     {
         int plane = Height * Width;
         float scale = Options.Scale ?? Spec.Scale / 255f;
@@ -137,6 +141,10 @@ internal sealed record PipelineColumns(string Image, string Label, InputSpec Spe
             {
                 float v = values[Options.Interleave ? p * Channels + c : c * plane + p];
                 float level = v / scale + Options.Offset;
+                if (Options.EightBitSource && !(level >= -0.5f && level <= 255.5f))
+                    throw new InvalidInputException($"column '{Image}'", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"value {v} is 8-bit level {level:0.#} at Scale {scale} and Offset {Options.Offset}, outside 0..255: set Scale and Offset to ExtractPixels' scaleImage and offsetImage"),
+                        position >= 0 ? checked((int)position + 1) : null);
                 result[c * plane + p] = Options.EightBitSource ? Math.Clamp(MathF.Round(level), 0f, 255f) / 255f : level / 255f;
             }
         return result;

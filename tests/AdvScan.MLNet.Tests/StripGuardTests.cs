@@ -104,6 +104,21 @@ public sealed class StripGuardTests(BadnetsDigits digits, ITestOutputHelper outp
         Assert.Contains("AuditColumns = false", e.Message);
     }
 
+    [Fact]
+    public void Pixel_values_of_0_to_255_read_at_the_default_unit_scale_are_refused_naming_the_column_and_row_instead_of_being_clamped()
+    {
+        var ml = new MLContext(seed: 1);
+        var bytes = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 20)
+            .Select(i => new DigitRow { Pixels = digits.Sample.Image(i).ToArray().Select(v => v * 255f).ToArray(), Label = digits.Sample.Labels[i] }));
+
+        var e = Assert.Throws<InvalidInputException>(() =>
+            ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label), BadnetsDigits.Options()).Fit(bytes));
+
+        Assert.Contains("'Pixels'", e.Message);
+        Assert.Contains("outside 0..255", e.Message);
+        Assert.Equal(1, e.Line);
+    }
+
     /// <summary>What a served row gets back from the guard.</summary>
     public sealed class GuardVerdict
     {
