@@ -69,7 +69,8 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
     /// every member of <see cref="ModelSaveContext"/> but Dispose is internal (SetVersionInfo, Writer, SaveBinaryStream,
     /// SaveString, SaveModel), and the load side is internal types (ModelLoadContext, VersionInfo, SignatureLoadModel,
     /// LoadableClassAttribute and its base, which ComponentCatalog.RegisterAssembly looks for). The one public route,
-    /// CustomMapping with a [CustomMappingFactoryAttribute] factory, saves only the contract name: the factory is rebuilt
+    /// CustomMapping with a [CustomMappingFactoryAttribute] factory, saves only the contract name and the name of the
+    /// assembly holding the factory (a saved zip's Model.key holds nothing else): the factory is rebuilt
     /// with no state, so the model bytes, options and STRIP calibration could not travel inside the zip, and a per-row
     /// mapping could not run the batched audit. Save the fitted chain without this step.
     /// </summary>
