@@ -111,6 +111,10 @@ public sealed class RobustnessAuditTests : IDisposable
         Assert.All(adversarialNames, n => Assert.Contains(n, SignsPipeline.Classes));
         Assert.Contains(robust, r => !r);
         Assert.Contains(Enumerable.Range(0, truth.Length), i => !robust[i] && truth[i] != adversarialNames[i]);
+        // A second view of the same rows attacks them again, with the same seeds: the same columns, bit for bit.
+        var again = fitted.Transform(data);
+        Assert.Equal(output.GetColumn<float>(AdvScanColumns.PerturbationNorm), again.GetColumn<float>(AdvScanColumns.PerturbationNorm));
+        Assert.Equal(adversarialNames, again.GetColumn<ReadOnlyMemory<char>>("AdversarialName").Select(m => m.ToString()));
     }
 
     /// <summary>The broken examples' adversarial pixels by row, from the attack the CLI runs, over AdvScan's own folder reader.</summary>

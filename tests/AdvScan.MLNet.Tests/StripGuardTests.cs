@@ -46,6 +46,17 @@ public sealed class StripGuardTests(BadnetsDigits digits, ITestOutputHelper outp
         Assert.True(falseRejection <= 0.05, $"STRIP rejected {falseRejection:P1} of the held-out clean digits");
         // The flag is the row's entropy against the calibrated threshold.
         Assert.Equal(entropies.Select(e => e < step.Guard.Threshold), clean);
+        // Served rows without a label get the guard's columns and no audit.
+        var unlabelled = step.Transform(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(i => new ServedDigit { Pixels = digits.Triggered.Image(i).ToArray() })));
+        Assert.Null(unlabelled.Schema.GetColumnOrNull(AdvScanColumns.Robust));
+        Assert.Equal(triggered.Take(5), unlabelled.GetColumn<bool>(AdvScanColumns.SuspectedTrigger));
+    }
+
+    /// <summary>A digit as served: pixels, no label.</summary>
+    public sealed class ServedDigit
+    {
+        [VectorType(28 * 28)]
+        public float[] Pixels { get; set; } = [];
     }
 
     [Fact]
