@@ -29,9 +29,11 @@ var scoring = ml.Transforms.LoadImages("image", imageFolder: "", inputColumnName
     .Append(ml.Transforms.ApplyOnnxModel(modelFile: modelPath, outputColumnNames: [outputName], inputColumnNames: [inputName]));
 
 // The AdvScan step: PGD at eps 4/255 on a 60-image sample; Fit throws RobustnessGateException below 20% robust accuracy.
+// The STRIP guard is calibrated at Fit on 100 of the rows, for 5% false rejection.
 var scan = ml.Transforms.ScanRobustness(modelPath, imageColumn: inputName, labelColumn: nameof(SignImage.Label), new RobustnessScanOptions
 {
     Attack = "pgd", Epsilon = 4.0 / 255, Steps = 10, SampleSize = 60, Seed = 7, MinRobustAccuracy = 0.2,
+    StripGuard = new StripGuardOptions { Calibration = 100, FalseRejectionRate = 0.05 },
 });
 var pipeline = scoring.Append(scan);
 
@@ -46,7 +48,19 @@ try
             Console.WriteLine($"{attack.Config.Id} ({attack.Description}): robust accuracy {point.RobustAccuracy.Value:P1} at eps {point.Epsilon:0.####}");
     foreach (var gate in report.Gates) Console.WriteLine($"gate {gate.Status}: {gate.Message}");
 
-    // Saved without the scan step (it gates at Fit and passes rows through; ML.NET keeps custom saving internal).
+    // Transform adds per-row columns: the same PGD over every row (the audit), and the STRIP guard's verdict.
+    var audited = fitted.Transform(data);
+    var labels = audited.GetColumn<int>(nameof(SignImage.Label)).ToArray();
+    var adversarial = audited.GetColumn<int>(AdvScanColumns.AdversarialPrediction).ToArray();
+    var robust = audited.GetColumn<bool>(AdvScanColumns.Robust).ToArray();
+    var norms = audited.GetColumn<float>(AdvScanColumns.PerturbationNorm).ToArray();
+    var suspected = audited.GetColumn<bool>(AdvScanColumns.SuspectedTrigger).ToArray();
+    Console.WriteLine($"audit: {robust.Count(r => r)} of {robust.Length} rows robust under {fitted.LastTransformer.AuditAttack}");
+    foreach (var i in Enumerable.Range(0, robust.Length).Where(i => !robust[i] && norms[i] > 0).Take(3))
+        Console.WriteLine($"  row {i}: {classes[labels[i]]} -> {classes[adversarial[i]]}, L-inf {norms[i]:0.####}");
+    Console.WriteLine($"STRIP: threshold {fitted.LastTransformer.Guard!.Threshold:0.####} bits; {suspected.Count(s => s)} of {suspected.Length} clean rows flagged");
+
+    // Saved without the scan step: ML.NET 5.0.1 keeps what a custom transformer needs to save and load itself internal.
     var serving = scoring.Fit(data);
     ml.Model.Save(serving, data.Schema, output);
     Console.WriteLine($"saved the scoring pipeline to {output}");

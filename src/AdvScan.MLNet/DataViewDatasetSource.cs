@@ -11,6 +11,18 @@ namespace AdvScan.MLNet;
 /// </summary>
 internal sealed class DataViewDatasetSource(string name, float[][] pixels, int[] labels, ImageGeometry geometry) : IDatasetSource
 {
+    /// <summary>How [0,1] CHW pixels become the model's input, exactly as a folder of the same images would be mapped.</summary>
+    public static PixelMapping MappingOf(ScanConfig config, OnnxModel model)
+    {
+        var spec = ModelConventions.InputSpecOf(model, DatasetSource.Overrides(config.Spec));
+        return new PixelMapping(spec.ToModelInput, (data, shape) =>
+        {
+            var g = new ImageGeometry(checked((int)shape[1]), checked((int)shape[2]), checked((int)shape[3]));
+            int count = checked((int)shape[0]);
+            return (spec.ToModelInput(data, count, g), spec.InputShape(count, g));
+        });
+    }
+
     public OpenedDataset Open(ScanConfig config, OnnxModel model, CancellationToken cancellationToken = default)
     {
         var spec = ModelConventions.InputSpecOf(model, DatasetSource.Overrides(config.Spec));
@@ -20,12 +32,7 @@ internal sealed class DataViewDatasetSource(string name, float[][] pixels, int[]
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] >= classes) throw new InvalidInputException(name, $"label {labels[i]} is outside the model's {classes} classes", i + 1);
         var names = modelClasses ?? Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        var mapping = new PixelMapping(spec.ToModelInput, (data, shape) =>
-        {
-            var g = new ImageGeometry(checked((int)shape[1]), checked((int)shape[2]), checked((int)shape[3]));
-            int count = checked((int)shape[0]);
-            return (spec.ToModelInput(data, count, g), spec.InputShape(count, g));
-        });
+        var mapping = MappingOf(config, model);
         IEnumerable<LabeledBatch> Read(IReadOnlyList<int> indices, int batchSize, CancellationToken ct)
         {
             int per = geometry.PixelsPerImage;

@@ -6,6 +6,7 @@ using AdvScan.Scanning;
 using AdvScan.Scanning.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace AdvScan.MLNet;
 
@@ -31,12 +32,45 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
     public string ModelPath { get; }
     public RobustnessScanOptions Options { get; }
 
-    /// <summary>Passes the schema through after checking the image and label columns' types (sizes are checked at Fit).</summary>
+    /// <summary>
+    /// The input columns after checking the image and label columns' types (sizes are checked at Fit), then the columns
+    /// the fitted step adds: the audit columns when an attack is configured, the STRIP columns with a guard.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         columns.Check(inputSchema);
-        return inputSchema;
+        // SchemaShape.Column's constructor and SchemaShape.Create are internal, so the new columns' shapes come from public
+        // estimators' own shape propagation: CopyColumns gives the label's exact shape (key and key values included), and
+        // CustomMapping the shapes of a class's fields. Neither is fitted or run.
+        var ml = new MLContext();
+        var shape = inputSchema;
+        if (HasAudit)
+        {
+            shape = ml.Transforms.CopyColumns(AdvScanColumns.AdversarialPrediction, columns.Label).GetOutputSchema(shape);
+            shape = ml.Transforms.CustomMapping<NoColumns, AuditShape>((_, _) => { }, null).GetOutputSchema(shape);
+        }
+        if (Options.StripGuard is not null)
+            shape = ml.Transforms.CustomMapping<NoColumns, StripShape>((_, _) => { }, null).GetOutputSchema(shape);
+        return shape;
     }
+
+    private sealed class NoColumns;
+
+    private sealed class AuditShape
+    {
+        public bool Robust { get; set; }
+        public float PerturbationNorm { get; set; }
+    }
+
+    private sealed class StripShape
+    {
+        public float StripEntropy { get; set; }
+        public bool SuspectedTrigger { get; set; }
+    }
+
+    /// <summary>Whether the scan runs an attack, whose per-row outcomes then fill the audit columns.</summary>
+    private bool HasAudit => Options.AuditColumns && (Options.ConfigPath is null || Compose((scanner, config) => config.Attacks.Count > 0));
 
     public RobustnessScanTransformer Fit(IDataView input) => Fit(input, null, CancellationToken.None);
 
@@ -48,16 +82,35 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
         var (pixels, labels) = columns.Read(input, cancellationToken);
         var geometry = new ImageGeometry(columns.Channels, columns.Height, columns.Width);
         var source = new DataViewDatasetSource($"IDataView column '{columns.Image}'", pixels, labels, geometry);
+        var (report, config) = Compose((scanner, config) => (scanner.Run(config, new ScanOptions(Options.Device), progress, cancellationToken), config), source);
+        if (Options.ThrowOnFailedGate && !report.Passed) throw new RobustnessGateException(report);
+        var audit = !Options.AuditColumns || config.Attacks.Count == 0 ? null : new RowAudit(ModelPath, config, AuditAttackOf(config), geometry);
+        StripGuard? guard = null;
+        if (Options.StripGuard is { } strip)
+        {
+            var clean = strip.CalibrationData is { } calibration ? columns.ReadImages(calibration, cancellationToken) : pixels;
+            guard = StripGuard.Calibrate(ModelPath, config, clean, geometry, strip);
+        }
+        return new RobustnessScanTransformer(columns, report, audit, guard);
+    }
+
+    /// <summary>The scanner (with the pipeline's rows as its data source when given) and the config it runs.</summary>
+    private T Compose<T>(Func<Scanner, ScanConfig, T> use, IDatasetSource? source = null)
+    {
         var services = new ServiceCollection();
-        services.AddSingleton<IDatasetSource>(source);
+        if (source is not null) services.AddSingleton(source);
         services.AddAdvScanScanner();
         services.AddAdvScanChecks();
         using var provider = services.BuildServiceProvider();
         var scanner = provider.GetRequiredService<Scanner>();
-        var config = Config(scanner.Registry);
-        var report = scanner.Run(config, new ScanOptions(Options.Device), progress, cancellationToken);
-        if (Options.ThrowOnFailedGate && !report.Passed) throw new RobustnessGateException(report);
-        return new RobustnessScanTransformer(columns, report);
+        return use(scanner, Config(scanner.Registry));
+    }
+
+    private AttackConfig AuditAttackOf(ScanConfig config)
+    {
+        if (Options.AuditAttack is not { } id) return config.Attacks[0];
+        return config.Attacks.FirstOrDefault(a => a.Id == id)
+            ?? throw new InvalidInputException(Options.ConfigPath, $"audit attack '{id}' is not one of the scan's attacks ({string.Join(", ", config.Attacks.Select(a => a.Id))})");
     }
 
     /// <summary>The config: the advscan.json's attacks, checks and gates when given, else one attack and its gate from the options.</summary>

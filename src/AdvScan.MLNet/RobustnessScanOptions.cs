@@ -40,6 +40,21 @@ public sealed class RobustnessScanOptions
     /// <summary>When true, a failed gate makes <c>Fit</c> throw <see cref="RobustnessGateException"/>, the way a build fails.</summary>
     public bool ThrowOnFailedGate { get; init; } = true;
 
+    /// <summary>
+    /// The attack (an attack id of the advscan.json, or the <see cref="Attack"/> field's name) whose per-row outcome at its
+    /// largest budget fills the audit columns of Transform (<see cref="AdvScanColumns"/>); null takes the first attack.
+    /// </summary>
+    public string? AuditAttack { get; init; }
+
+    /// <summary>
+    /// Whether Transform adds the audit columns (when the data has the label). Turn off for serving: without them the step
+    /// maps row by row, so a chain holding it works with PredictionEngine (the audit attacks whole views in batches).
+    /// </summary>
+    public bool AuditColumns { get; init; } = true;
+
+    /// <summary>A STRIP serving guard calibrated at Fit (adds StripEntropy and SuspectedTrigger to each row); null adds none.</summary>
+    public StripGuardOptions? StripGuard { get; init; }
+
     /// <summary>The <c>interleavePixelColors</c> given to ExtractPixels: true means HWC order in the vector, false CHW.</summary>
     public bool Interleave { get; init; }
 

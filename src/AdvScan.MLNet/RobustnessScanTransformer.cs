@@ -5,46 +5,79 @@ using Microsoft.ML.Data;
 namespace AdvScan.MLNet;
 
 /// <summary>
-/// What <see cref="RobustnessScanEstimator.Fit(IDataView)"/> returns: the scan's <see cref="Report"/>. As a pipeline
-/// step it is a checkpoint: rows pass through unchanged (after the same column checks), so scoring downstream is not
-/// altered by the scan.
+/// What <see cref="RobustnessScanEstimator.Fit(IDataView)"/> returns: the scan's <see cref="Report"/>, and a transform
+/// that keeps every input column and adds, per row, the audit columns (<see cref="AdvScanColumns.AdversarialPrediction"/>,
+/// <see cref="AdvScanColumns.Robust"/>, <see cref="AdvScanColumns.PerturbationNorm"/>: the audit attack run over the
+/// transformed rows, only when the input has the label column) and, with a STRIP guard,
+/// <see cref="AdvScanColumns.StripEntropy"/> and <see cref="AdvScanColumns.SuspectedTrigger"/>. Columns are computed
+/// only when read, so scoring downstream costs nothing extra unless it asks for them.
 /// </summary>
-public sealed class RobustnessScanTransformer : ITransformer
+public sealed class RobustnessScanTransformer : ITransformer, IDisposable
 {
     private readonly PipelineColumns columns;
+    private readonly RowAudit? audit;
 
-    internal RobustnessScanTransformer(PipelineColumns columns, ScanReport report)
+    internal RobustnessScanTransformer(PipelineColumns columns, ScanReport report, RowAudit? audit, StripGuard? guard)
     {
         this.columns = columns;
+        this.audit = audit;
         Report = report;
+        Guard = guard;
     }
 
     /// <summary>The scan Fit ran: clean and robust accuracy, every check, every gate verdict.</summary>
     public ScanReport Report { get; }
 
-    public bool IsRowToRowMapper => false;
+    /// <summary>The STRIP guard calibrated at Fit (threshold, calibration entropies); null without <see cref="RobustnessScanOptions.StripGuard"/>.</summary>
+    public StripGuard? Guard { get; }
+
+    /// <summary>The attack id whose outcomes fill the audit columns; null when the scan ran no attack.</summary>
+    public string? AuditAttack => audit?.Attack.Id;
+
+    /// <summary>
+    /// True, for PredictionEngine: without audit columns (<see cref="RobustnessScanOptions.AuditColumns"/> off, or no
+    /// label in the served rows) the step maps row by row. With them <see cref="GetRowToRowMapper"/> refuses, since the
+    /// audit attacks whole views in batches (seeded per batch, as the CLI does).
+    /// </summary>
+    public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        columns.Check(inputSchema);
-        return inputSchema;
+        columns.Check(inputSchema, labelRequired: false);
+        return ScanDataView.OutputSchema(inputSchema, columns, audit is not null, Guard is not null);
     }
 
     public IDataView Transform(IDataView input)
     {
-        columns.Check(input.Schema);
-        return input;
+        ArgumentNullException.ThrowIfNull(input);
+        columns.Check(input.Schema, labelRequired: false);
+        return new ScanDataView(input, columns, audit, Guard);
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException("the AdvScan step is not a row-to-row mapper");
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        columns.Check(inputSchema, labelRequired: false);
+        if (audit is not null && inputSchema.GetColumnOrNull(columns.Label) is not null)
+            throw new NotSupportedException($"the AdvScan step's audit columns attack whole data views in batches, so it maps rows one by one only without them: " +
+                $"fit it with AuditColumns = false for PredictionEngine, or serve rows without the '{columns.Label}' column; use Transform for the audit");
+        return new StripRowMapper(inputSchema, columns, Guard);
+    }
 
     /// <summary>
-    /// Not saved: ML.NET 5.0.1 keeps what a custom transformer needs to save and load itself (VersionInfo,
-    /// ModelLoadContext, LoadableClassAttribute, SignatureLoadModel) internal (CS0122 when used from here), and
-    /// CustomMapping saves only a contract name, not the model bytes and options. The step gates at Fit and passes rows
-    /// through, so save the fitted chain without it (everything before this step).
+    /// Not saved. ML.NET 5.0.1 gives a transformer outside its own assemblies no way to write or read a model entry:
+    /// every member of <see cref="ModelSaveContext"/> but Dispose is internal (SetVersionInfo, Writer, SaveBinaryStream,
+    /// SaveString, SaveModel), and the load side is internal types (ModelLoadContext, VersionInfo, SignatureLoadModel,
+    /// LoadableClassAttribute and its base, which ComponentCatalog.RegisterAssembly looks for). The one public route,
+    /// CustomMapping with a [CustomMappingFactoryAttribute] factory, saves only the contract name and the name of the
+    /// assembly holding the factory (a saved zip's Model.key holds nothing else): the factory is rebuilt
+    /// with no state, so the model bytes, options and STRIP calibration could not travel inside the zip, and a per-row
+    /// mapping could not run the batched audit. Save the fitted chain without this step.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException("saving the AdvScan step with mlContext.Model.Save is not implemented; save the pipeline without it");
+        throw new NotSupportedException("the AdvScan step cannot be saved with mlContext.Model.Save: ML.NET 5.0.1 keeps ModelSaveContext's writers, " +
+            "VersionInfo, ModelLoadContext and LoadableClassAttribute internal; save the fitted chain without this step");
+
+    /// <summary>Releases the STRIP guard's ONNX Runtime session.</summary>
+    public void Dispose() => Guard?.Dispose();
 }

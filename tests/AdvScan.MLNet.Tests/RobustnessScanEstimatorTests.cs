@@ -148,4 +148,19 @@ public sealed class RobustnessScanEstimatorTests : IDisposable
         Assert.True(expected.CleanAccuracy.Value > 0.9);
         Assert.Equal(ScanReportJson.Serialize(expected with { Data = "" }), ScanReportJson.Serialize(actual with { Data = "" }));
     }
+
+    [Fact]
+    public void Saving_a_fitted_chain_with_the_step_fails_with_a_NotSupportedException_that_names_what_ML_NET_keeps_internal()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = SignsData(ml);
+        var fitted = SignsPipeline.Images(ml)
+            .Append(ml.Transforms.ScanRobustness(SignsPipeline.SignsModel, "pixels", "Label", new RobustnessScanOptions { Attack = "fgsm", Epsilon = 0.01, SampleSize = 10 }))
+            .Fit(data);
+
+        var e = Assert.Throws<NotSupportedException>(() => ml.Model.Save(fitted, data.Schema, Path.Combine(folder, "pipeline.zip")));
+
+        Assert.Contains("ModelSaveContext", e.Message);
+        Assert.Contains("save the fitted chain without this step", e.Message);
+    }
 }

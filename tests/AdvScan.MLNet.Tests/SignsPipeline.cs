@@ -30,10 +30,17 @@ public static class SignsPipeline
             .ToList();
 
     /// <summary>Pixels as ML.NET users extract them for a [0,1] model: 0..255 bytes scaled by 1/255.</summary>
-    public static IEstimator<ITransformer> Images(MLContext ml, int size = 32) =>
+    public static IEstimator<ITransformer> Images(MLContext ml, int size = 32, string pixels = "pixels") =>
         ml.Transforms.LoadImages("image", imageFolder: "", inputColumnName: nameof(SignRow.ImagePath))
             .Append(ml.Transforms.ResizeImages("image", size, size))
-            .Append(ml.Transforms.ExtractPixels("pixels", "image", scaleImage: 1f / 255));
+            .Append(ml.Transforms.ExtractPixels(pixels, "image", scaleImage: 1f / 255));
+
+    /// <summary>The graph's input and output names, which ApplyOnnxModel binds columns by.</summary>
+    public static (string Input, string Output) OnnxNames()
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(SignsModel);
+        return (session.InputNames[0], session.OutputNames[0]);
+    }
 
     private static string FindRoot()
     {

@@ -1,0 +1,71 @@
+using AdvScan.Checks.Backdoor;
+using AdvScan.Data;
+using AdvScan.Onnx;
+using AdvScan.Runtime;
+using AdvScan.Scanning;
+using AdvScan.Scanning.Configuration;
+
+namespace AdvScan.MLNet;
+
+/// <summary>
+/// The fitted STRIP guard: a <see cref="StripDetector"/> calibrated on clean rows, scoring each row on its own
+/// (one ONNX Runtime call over its overlays), so a row's entropy does not depend on the rows around it.
+/// </summary>
+public sealed class StripGuard : IDisposable
+{
+    private readonly ReferenceSession runtime;
+    private readonly ImageGeometry geometry;
+
+    private StripGuard(ReferenceSession runtime, StripDetector detector, ImageGeometry geometry, int calibrationRows)
+    {
+        this.runtime = runtime;
+        Detector = detector;
+        this.geometry = geometry;
+        CalibrationRows = calibrationRows;
+    }
+
+    /// <summary>The calibrated detector: its threshold, the calibration entropies, the options it ran with.</summary>
+    public StripDetector Detector { get; }
+
+    /// <summary>Entropies strictly below this (bits) are flagged.</summary>
+    public double Threshold => Detector.Threshold;
+
+    /// <summary>How many clean rows the threshold was set on.</summary>
+    public int CalibrationRows { get; }
+
+    /// <summary>
+    /// Calibrates on the first <see cref="StripGuardOptions.Calibration"/> rows of a seeded shuffle of <paramref name="clean"/>
+    /// ([0,1] CHW pixels): the shuffle and the overlay draw are the <c>strip</c> check's (<see cref="Random.Shuffle{T}(T[])"/>
+    /// of the row order with the seed), so a data view holding a scan's sample calibrates on the rows the check does.
+    /// </summary>
+    internal static StripGuard Calibrate(string modelPath, ScanConfig config, float[][] clean, ImageGeometry geometry, StripGuardOptions options)
+    {
+        int seed = options.Seed ?? unchecked((int)(config.Seed ^ (config.Seed >> 32)));
+        var order = Enumerable.Range(0, clean.Length).ToArray();
+        new Random(seed).Shuffle(order);
+        int count = Math.Min(options.Calibration, clean.Length);
+        int size = geometry.PixelsPerImage;
+        var pixels = new float[count * size];
+        for (int i = 0; i < count; i++) clean[order[i]].CopyTo(pixels, i * size);
+        var model = OnnxModel.Load(modelPath);
+        var runtime = ReferenceSession.Open(model);
+        try
+        {
+            var oracle = new RuntimeOracle(runtime, DataViewDatasetSource.MappingOf(config, model).ToModelInputHost);
+            var detector = StripDetector.Calibrate(oracle, pixels, [count, geometry.Channels, geometry.Height, geometry.Width],
+                new StripOptions(options.Overlays, options.FalseRejectionRate, seed));
+            return new StripGuard(runtime, detector, geometry, count);
+        }
+        catch
+        {
+            runtime.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The STRIP entropy of one row's [0,1] CHW pixels.</summary>
+    public double Entropy(float[] pixels) =>
+        Detector.Entropies(pixels, [1, geometry.Channels, geometry.Height, geometry.Width])[0];
+
+    public void Dispose() => runtime.Dispose();
+}
