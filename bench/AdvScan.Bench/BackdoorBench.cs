@@ -54,7 +54,7 @@ internal static class BackdoorBench
             $"  check: {check:F1} s for {a.Reversal.Epochs} epochs, {a.Reversal.Steps} steps, {a.Reversal.ImagesForwarded} stamped images forwarded and backwarded, plus ONNX Runtime judging 10 triggers on {a.Evaluation.Count} held-out digits"));
         Console.WriteLine(string.Create(inv, $"  raw forward+backward of the same {a.Reversal.Steps} steps: {raw:F1} s; check / raw = {check / raw:F3} (target <= 1.2)"));
         Console.WriteLine(string.Create(inv,
-            $"  flagged [{string.Join(",", a.Flagged)}], anomaly index of class 7 {a.AnomalyIndices[7]:F2}, held-out success of its trigger {a.HeldOutSuccess[7].Value:P1}"));
+            $"  flagged [{string.Join(",", a.Flagged)}], anomaly index of class 7 {a.LogAnomalyIndices[7]:F2} on the log norms ({a.AnomalyIndices[7]:F2} raw), compactness {a.Compactness[7]:F2}, held-out success of its trigger {a.HeldOutSuccess[7].Value:P1}"));
         Console.WriteLine("  norms: " + string.Join(" ", a.Reversal.MaskNorms.Select((n, k) => string.Create(inv, $"{k}:{n:F1}"))));
     }
 
