@@ -71,7 +71,7 @@ public sealed class CarliniWagner : IEvasionAttack
                     var loss = distance + c * margin.clamp_min(-Confidence);
                     loss.sum().backward();
                 }
-                optimizer.step();
+                CollectionFreeStep.Run(() => optimizer.step());
                 gradients += n;
                 using (torch.no_grad())
                 {

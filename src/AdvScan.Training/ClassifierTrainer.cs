@@ -112,7 +112,7 @@ public static class ClassifierTrainer
                 var (loss, logits) = objective(graph, x, y, new BatchPosition(epoch, batchIndex++, batchesPerEpoch));
                 optimizer.zero_grad();
                 loss.backward();
-                optimizer.step();
+                CollectionFreeStep.Run(() => optimizer.step());
                 lossSum += loss.item<float>() * size;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }

@@ -70,7 +70,7 @@ public static class NeuralCleanse
                 var loss = (crossEntropy + costs * norms).sum();
                 optimizer.zero_grad();
                 loss.backward();
-                optimizer.step();
+                CollectionFreeStep.Run(() => optimizer.step());
                 using (torch.no_grad()) hits.add_(logits.argmax(1).eq(targets).view(classes, size).sum([1]));
                 seen += size;
                 forwarded += (long)classes * size;

@@ -74,7 +74,7 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
                     seen += hit.numel();
                 }
             }
-            adam.step();
+            CollectionFreeStep.Run(() => adam.step());
             schedule.step();
             var (low, high) = (0.0.ToScalar(), 1.0.ToScalar());
             using (torch.no_grad()) patch.clamp_(low, high);
