@@ -74,7 +74,7 @@ public sealed class FabTargeted : IEvasionAttack
         var best = clean.clone();
         Tensor bestNorm;
         using (torch.no_grad())
-            bestNorm = torch.full([n], float.PositiveInfinity, ScalarType.Float32, device: clean.device).masked_fill(Success(model.Logits(clean), labels, settings.TargetClass), 0.0);
+            bestNorm = torch.full([n], float.PositiveInfinity, ScalarType.Float32, device: clean.device).masked_fill(ThreatModel.Success(model.Logits(clean), labels, settings.TargetClass), 0.0);
         long gradients = 0;
         for (int i = 0; i < settings.Steps; i++)
         {
@@ -98,7 +98,7 @@ public sealed class FabTargeted : IEvasionAttack
             var next = ((flat + Eta * toPlane) * (1 - alpha) + (co + Eta * fromClean) * alpha).clamp(0.0, 1.0);
             Tensor adversarial;
             using (torch.no_grad())
-                adversarial = Success(model.Logits(next.reshape(xo.shape)), labels.index_select(0, open), settings.TargetClass);
+                adversarial = ThreatModel.Success(model.Logits(next.reshape(xo.shape)), labels.index_select(0, open), settings.TargetClass);
             var size = Size(next - co, settings.Norm);
             var improved = adversarial.logical_and(size.lt(bestNorm.index_select(0, open)));
             best.index_copy_(0, open, torch.where(improved.reshape(view), next.reshape(xo.shape), best.index_select(0, open)));
@@ -113,7 +113,7 @@ public sealed class FabTargeted : IEvasionAttack
         var found = bestNorm.lt(double.PositiveInfinity);
         var projected = ThreatModel.Project(best, clean, settings.Norm, settings.Epsilon);
         Tensor projectedFools;
-        using (torch.no_grad()) projectedFools = found.logical_and(Success(model.Logits(projected), labels, settings.TargetClass));
+        using (torch.no_grad()) projectedFools = found.logical_and(ThreatModel.Success(model.Logits(projected), labels, settings.TargetClass));
         var output = torch.where(within.reshape(view), best, torch.where(found.reshape(view), projected, clean));
         var fooled = within.logical_or(projectedFools);
         return (output.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients);
@@ -129,8 +129,6 @@ public sealed class FabTargeted : IEvasionAttack
         var gradient = torch.autograd.grad([gap.sum()], [input])[0];
         return (gap.detach(), gradient.detach().flatten(1));
     }
-
-    private static Tensor Success(Tensor logits, Tensor labels, int? target) => ThreatModel.Success(logits, labels, target);
 
     private static Tensor Size(Tensor flat, Norm norm) => norm == Norm.LInf ? flat.abs().amax(1) : flat.pow(2).sum(1).sqrt();
 }

@@ -72,20 +72,8 @@ internal sealed class RowAudit(string modelPath, ScanConfig config, AttackConfig
             if (outcomes[i] is not { } o) continue;
             prediction[i] = o.AdversarialPrediction;
             robust[i] = o.Robust;
-            if (o.Adversarial is { } adversarial) norm[i] = (float)Distance(adversarial, o.Clean, settings.Norm);
+            if (o.Adversarial is { } adversarial) norm[i] = (float)PerturbationSize.Of(adversarial, o.Clean, settings.Norm);
         }
         return new AuditTable(prediction, robust, norm);
-    }
-
-    /// <summary>The norm the evaluation measures perturbations with (in double, as it does).</summary>
-    private static double Distance(float[] a, float[] b, Norm norm)
-    {
-        double result = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double d = Math.Abs((double)a[i] - b[i]);
-            result = norm == Norm.LInf ? Math.Max(result, d) : result + d * d;
-        }
-        return norm == Norm.LInf ? result : Math.Sqrt(result);
     }
 }

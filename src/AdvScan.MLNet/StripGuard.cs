@@ -40,7 +40,7 @@ public sealed class StripGuard : IDisposable
     /// </summary>
     internal static StripGuard Calibrate(string modelPath, ScanConfig config, float[][] clean, ImageGeometry geometry, StripGuardOptions options)
     {
-        int seed = options.Seed ?? unchecked((int)(config.Seed ^ (config.Seed >> 32)));
+        int seed = options.Seed ?? SeedFolding.Fold(config.Seed);
         var order = Enumerable.Range(0, clean.Length).ToArray();
         new Random(seed).Shuffle(order);
         int count = Math.Min(options.Calibration, clean.Length);

@@ -184,7 +184,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                         if (runtimeCorrect) survivors.Add(i);
                         else
                         {
-                            perturbation[i] = Norm(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                            perturbation[i] = PerturbationSize.Of(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
                             if (crafted.QueriesPerExample is { } q) queriesToBreak[b].Add(q[k]);
                             if (observe is not null) broke[i] = (crafted.Adversarial.AsSpan(k * size, size).ToArray(), verdict[k], confidence[k]);
                         }
@@ -230,17 +230,6 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         var result = new float[rows.Length * size];
         for (int k = 0; k < rows.Length; k++) Array.Copy(pixels, rows[k] * size, result, k * size, size);
         return result;
-    }
-
-    private static double Norm(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Norm norm)
-    {
-        double result = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double d = Math.Abs((double)a[i] - b[i]);
-            result = norm == AdvScan.Attacks.Norm.LInf ? Math.Max(result, d) : result + d * d;
-        }
-        return norm == AdvScan.Attacks.Norm.LInf ? result : Math.Sqrt(result);
     }
 
     private static double Median(List<double> values)

@@ -31,7 +31,10 @@ public static class AnomalyIndex
     }
 
     /// <summary>The anomaly index of every class's norm on the log scale (norms floored at 1e-9 so an empty mask stays finite).</summary>
-    public static double[] OfLog(IReadOnlyList<double> norms) => Of(norms.Select(v => Math.Log(Math.Max(v, 1e-9))).ToList());
+    public static double[] OfLog(IReadOnlyList<double> norms) => Of(LogOf(norms));
+
+    /// <summary>The norms on the log scale, floored at 1e-9: what <see cref="OfLog"/> judges (and <see cref="Flagged"/> can take).</summary>
+    public static IReadOnlyList<double> LogOf(IReadOnlyList<double> norms) => norms.Select(v => Math.Log(Math.Max(v, 1e-9))).ToList();
 
     /// <summary>Classes below the median norm whose anomaly index exceeds <paramref name="threshold"/>, most anomalous first.</summary>
     public static int[] Flagged(IReadOnlyList<double> norms, double threshold = DefaultThreshold)

@@ -60,10 +60,11 @@ public sealed record NeuralCleanseAnalysis(NeuralCleanseResult Reversal, IReadOn
         var oracle = new RuntimeOracle(context.Runtime, context.Dataset.Mapping.ToModelInputHost);
         var success = reversal.Classes.Select(c => SuccessOf(oracle, c, held, context.CancellationToken)).ToList();
         var compactness = reversal.Classes.Select(c => TriggerCompactness.Of(c.Trigger)).ToList();
-        var outliers = AnomalyIndex.Flagged(norms.Select(v => Math.Log(Math.Max(v, 1e-9))).ToList(), settings.Threshold);
+        var logNorms = AnomalyIndex.LogOf(norms);
+        var outliers = AnomalyIndex.Flagged(logNorms, settings.Threshold);
         var flagged = outliers.Where(k => compactness[k] >= settings.MinCompactness).ToList();
         var diffuse = outliers.Where(k => compactness[k] < settings.MinCompactness).ToList();
-        return new NeuralCleanseAnalysis(reversal, AnomalyIndex.Of(norms), AnomalyIndex.OfLog(norms), compactness, flagged, diffuse, success, held, optimise,
+        return new NeuralCleanseAnalysis(reversal, AnomalyIndex.Of(norms), AnomalyIndex.Of(logNorms), compactness, flagged, diffuse, success, held, optimise,
             settings.MinCompactness);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Scanning;
 using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Checks.Backdoor;
@@ -33,5 +34,5 @@ public sealed record NeuralCleanseSettings(NeuralCleanseOptions Options, int Ima
     }
 
     /// <summary>The seed actually used: the settings' own, else the scan's 64-bit seed folded to 32 bits.</summary>
-    public int SeedFor(CheckContext context) => Seed ?? unchecked((int)(context.Seed ^ (context.Seed >> 32)));
+    public int SeedFor(CheckContext context) => Seed ?? SeedFolding.Fold(context.Seed);
 }

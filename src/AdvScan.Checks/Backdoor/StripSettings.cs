@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdvScan.Scanning;
 using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Checks.Backdoor;
@@ -25,5 +26,5 @@ public sealed record StripSettings(StripOptions Options, string? Truth = null, i
         else if (!File.Exists(Truth)) throw new InvalidInputException(Truth, "backdoor ground truth file does not exist");
     }
 
-    public int SeedFor(CheckContext context) => Seed ?? unchecked((int)(context.Seed ^ (context.Seed >> 32)));
+    public int SeedFor(CheckContext context) => Seed ?? SeedFolding.Fold(context.Seed);
 }
