@@ -12,7 +12,7 @@ namespace AdvScan.Analyzers;
 /// </summary>
 internal static class ConfigProblems
 {
-    private static readonly string[] TopLevel = { "$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold" };
+    private static readonly string[] TopLevel = { "$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold", "limits" };
     private static readonly string[] GateKeys = { "id", "metric", "attack", "check", "min", "max", "bound", "eps" };
     private static readonly string[] FractionMetrics = { "cleanAccuracy", "robustAccuracy", "attackSuccess", "runtimeDisagreement", "patchSuccess", "stripDetection", "poisonSuspectedShare" };
 

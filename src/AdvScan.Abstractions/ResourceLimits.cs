@@ -33,7 +33,7 @@ public sealed record ResourceLimits
     /// <summary>Examples in a dataset or a sample: 10 million.</summary>
     public int MaxExamples { get; init; } = 10_000_000;
 
-    /// <summary>Iterations of one attack or optimisation run (steps, epochs), per restart: 100,000.</summary>
+    /// <summary>Iterations of one attack or optimisation run (an attack's or a patch's steps), per restart: 100,000.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
     /// <summary>Restarts of one attack: 1,000.</summary>
@@ -42,11 +42,40 @@ public sealed record ResourceLimits
     /// <summary>Model queries per example of a black-box attack: 1,000,000.</summary>
     public int MaxQueries { get; init; } = 1_000_000;
 
+    /// <summary>Passes over the data of one training or optimisation run (training, hardening, unlearning, Neural Cleanse): 10,000.</summary>
+    public int MaxEpochs { get; init; } = 10_000;
+
+    /// <summary>Examples in one batch (a config's or check's batchSize, --batch): 4,096.</summary>
+    public int MaxBatchSize { get; init; } = 4_096;
+
     /// <summary>Bytes of a config or shard report read as text: 16 MiB.</summary>
     public long MaxConfigBytes { get; init; } = 16L << 20;
 
     /// <summary>The defaults above.</summary>
     public static ResourceLimits Default { get; } = new();
+
+    /// <summary>
+    /// Every bound above as users name it, found by reflection so a limit added here gets its advscan.json key, its
+    /// command-line option and its schema entry with no other change. Ordered by key.
+    /// </summary>
+    public static IReadOnlyList<ResourceLimit> All { get; } = typeof(ResourceLimits)
+        .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Where(p => p.CanWrite && (p.PropertyType == typeof(int) || p.PropertyType == typeof(long)))
+        .Select(p => new ResourceLimit(p))
+        .OrderBy(l => l.Key, StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>The limit whose property is <paramref name="name"/> (<c>nameof(ResourceLimits.MaxSteps)</c>).</summary>
+    public static ResourceLimit Of(string name) =>
+        All.FirstOrDefault(l => l.Name == name) ?? throw new ArgumentException($"ResourceLimits has no limit named {name}", nameof(name));
+
+    /// <summary>A copy with <paramref name="values"/> in place of the current ones.</summary>
+    public ResourceLimits With(IEnumerable<KeyValuePair<ResourceLimit, long>> values)
+    {
+        var copy = this with { };
+        foreach (var (limit, value) in values) limit.Set(copy, value);
+        return copy;
+    }
 
     private static readonly AsyncLocal<ResourceLimits?> Ambient = new();
 
@@ -65,11 +94,63 @@ public sealed record ResourceLimits
     public static void Check(long value, long limit, string key, string what, string? file = null, int? line = null)
     {
         if (value > limit)
-            throw new InvalidInputException(file, FormattableString.Invariant($"{what} is {value}, above the limit of {limit} (raise it with limits.{key} in advscan.json)"), line);
+            throw new InvalidInputException(file, FormattableString.Invariant($"{what} is {value}, above the limit of {limit} (raise it with limits.{key} in advscan.json or {ResourceLimit.OptionOf(key)})"), line);
     }
+
+    /// <summary><see cref="Check(long, long, string, string, string?, int?)"/> against the limit in force (<see cref="Current"/>).</summary>
+    public static void Check(long value, ResourceLimit limit, string what, string? file = null, int? line = null) =>
+        Check(value, limit.ValueIn(Current), limit.Key, what, file, line);
 
     private sealed class Restore(ResourceLimits? previous) : IDisposable
     {
         public void Dispose() => Ambient.Value = previous;
     }
+}
+
+/// <summary>
+/// One bound of <see cref="ResourceLimits"/> as users name it: <see cref="Key"/> under "limits" in advscan.json
+/// (<c>maxSteps</c>) and <see cref="Option"/> on the command line (<c>--limit-max-steps</c>), both derived from the
+/// property's name.
+/// </summary>
+public sealed class ResourceLimit
+{
+    private readonly System.Reflection.PropertyInfo property;
+
+    internal ResourceLimit(System.Reflection.PropertyInfo property)
+    {
+        this.property = property;
+        Name = property.Name;
+        Key = char.ToLowerInvariant(Name[0]) + Name[1..];
+        Option = OptionOf(Key);
+        Maximum = property.PropertyType == typeof(int) ? int.MaxValue : long.MaxValue;
+        Default = ValueIn(ResourceLimits.Default);
+    }
+
+    /// <summary>The property of <see cref="ResourceLimits"/>: <c>MaxSteps</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The key under "limits" in advscan.json: <c>maxSteps</c>.</summary>
+    public string Key { get; }
+
+    /// <summary>The command-line option: <c>--limit-max-steps</c>.</summary>
+    public string Option { get; }
+
+    public long Default { get; }
+
+    /// <summary>The largest value the property's type holds (int or long): what a limit may be raised to.</summary>
+    public long Maximum { get; }
+
+    public long ValueIn(ResourceLimits limits) => Convert.ToInt64(property.GetValue(limits), System.Globalization.CultureInfo.InvariantCulture);
+
+    internal void Set(ResourceLimits limits, long value)
+    {
+        if (value < 1 || value > Maximum) throw new ArgumentOutOfRangeException(nameof(value), value, $"{Key} must lie in [1, {Maximum}]");
+        property.SetValue(limits, property.PropertyType == typeof(int) ? (object)(int)value : value);
+    }
+
+    /// <summary>The command-line option of a config key: maxImagePixels is --limit-max-image-pixels.</summary>
+    public static string OptionOf(string key) =>
+        "--limit-" + string.Concat(key.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
+
+    public override string ToString() => Key;
 }

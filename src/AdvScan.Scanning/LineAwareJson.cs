@@ -12,6 +12,29 @@ public static class LineAwareJson
 {
     private static readonly JsonLoadSettings Settings = new() { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error };
 
+    /// <summary>
+    /// Reads a JSON text file (a config, a shard report) after checking it is a regular file no larger than
+    /// <see cref="ResourceLimits.MaxConfigBytes"/>, so a huge or endless input is refused before any of it is parsed.
+    /// </summary>
+    /// <param name="what">What the file is, for messages: "config", "shard report".</param>
+    public static string ReadText(string path, string what)
+    {
+        using var stream = TrustBoundary.OpenRead(path, what: what);
+        var limit = ResourceLimits.Of(nameof(ResourceLimits.MaxConfigBytes));
+        long max = limit.ValueIn(ResourceLimits.Current);
+        if (stream.Length > max)
+            throw new InvalidInputException(path, FormattableString.Invariant($"{what} is {stream.Length} bytes, above the limit of {max} (raise it with {limit.Option})"));
+        try
+        {
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException(path, $"{what} cannot be read: {UntrustedText.Escape(e.Message)}", inner: e);
+        }
+    }
+
     /// <summary>Parses <paramref name="json"/> into an object; not JSON, or not an object, is a located <see cref="InvalidInputException"/>.</summary>
     /// <param name="notAnObject">The problem to report when the text is JSON but not an object.</param>
     public static JObject ParseObject(string json, string? file, string notAnObject = "must be a JSON object")
@@ -23,7 +46,8 @@ public static class LineAwareJson
         }
         catch (JsonReaderException e)
         {
-            throw new InvalidInputException(file, $"is not valid JSON: {e.Message.Split(" Path")[0]}", e.LineNumber, e);
+            // The parser quotes what it choked on (a 10-million-digit number, say): escaped and cut like any input text.
+            throw new InvalidInputException(file, $"is not valid JSON: {UntrustedText.Escape(e.Message.Split(" Path")[0], 300)}", e.LineNumber, e);
         }
     }
 

@@ -35,6 +35,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
     public ScanReport Run(ScanConfig config, ScanOptions? options = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new ScanOptions();
+        using var limits = config.Limits is { } l ? ResourceLimits.Use(l) : null;
         if (options.ShardCount < 1 || options.ShardIndex < 0 || options.ShardIndex >= options.ShardCount)
             throw new InvalidInputException(null, $"shard {options.ShardIndex}/{options.ShardCount} is not valid; use i/n with 0 <= i < n");
         var device = options.Device ?? config.Device;

@@ -30,8 +30,8 @@ internal static class NeuralCleanseConfig
     public static NeuralCleanseSettings Read(ConfigSection s)
     {
         var options = new NeuralCleanseOptions(
-            Epochs: s.Int("epochs", 1) ?? D.Epochs,
-            BatchSize: s.Int("batchSize", 1) ?? D.BatchSize,
+            Epochs: s.Int("epochs", 1, nameof(ResourceLimits.MaxEpochs)) ?? D.Epochs,
+            BatchSize: s.Int("batchSize", 1, nameof(ResourceLimits.MaxBatchSize)) ?? D.BatchSize,
             LearningRate: s.Number("learningRate", 0, exclusiveMin: true) ?? D.LearningRate,
             InitialCost: s.Number("initialCost", 0, exclusiveMin: true) ?? D.InitialCost,
             CostUp: s.Number("costUp", 1, exclusiveMin: true) ?? D.CostUp,
@@ -41,10 +41,10 @@ internal static class NeuralCleanseConfig
             EarlyStopPatience: s.Int("earlyStopPatience", 0) ?? D.EarlyStopPatience,
             InitialMask: s.Number("initialMask", 0, 1, exclusiveMin: true) ?? D.InitialMask);
         return new NeuralCleanseSettings(options,
-            Images: s.Int("images", 1) ?? S.Images,
+            Images: s.Int("images", 1, nameof(ResourceLimits.MaxExamples)) ?? S.Images,
             Threshold: s.Number("anomalyThreshold", 0, exclusiveMin: true) ?? S.Threshold,
             MinCompactness: s.Number("minCompactness", 0, 1) ?? S.MinCompactness,
-            Examples: s.Int("examples", 0) ?? S.Examples,
+            Examples: s.Int("examples", 0, nameof(ResourceLimits.MaxExamples)) ?? S.Examples,
             Seed: s.Int("seed"));
     }
 }

@@ -21,8 +21,8 @@ internal static class StripConfig
 
     public static StripSettings Read(ConfigSection s)
     {
-        var options = new StripOptions(Overlays: s.Int("overlays", 1) ?? D.Overlays, FalseRejectionRate: s.Number("falseRejection", 0, 1, exclusiveMax: true) ?? D.FalseRejectionRate);
-        return new StripSettings(options, s.ExistingFile("truth"), s.Int("calibration", 2) ?? StripSettings.Default.Calibration,
+        var options = new StripOptions(Overlays: s.Int("overlays", 1, nameof(ResourceLimits.MaxQueries)) ?? D.Overlays, FalseRejectionRate: s.Number("falseRejection", 0, 1, exclusiveMax: true) ?? D.FalseRejectionRate);
+        return new StripSettings(options, s.ExistingFile("truth"), s.Int("calibration", 2, nameof(ResourceLimits.MaxExamples)) ?? StripSettings.Default.Calibration,
             NeuralCleanseConfig.Read(s), s.Int("seed"));
     }
 }

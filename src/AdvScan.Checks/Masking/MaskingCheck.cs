@@ -32,10 +32,10 @@ public sealed class MaskingCheck : IScanCheck
     public IReadOnlyList<GateRule> FindingRules => MaskingRules.All;
 
     public CheckSettings Configure(ConfigSection section) => new MaskingSettings(
-        section.Int("examples", 1) ?? 64,
+        section.Int("examples", 1, nameof(ResourceLimits.MaxExamples)) ?? 64,
         section.Number("zeroGradientShare", 0, 1) ?? 0.05,
         section.Number("blackBoxMargin", 0, 1) ?? 0.02,
-        section.Int("probeSteps", 0) ?? 10);
+        section.Int("probeSteps", 0, nameof(ResourceLimits.MaxSteps)) ?? 10);
 
     public CheckReport Run(CheckContext context, CheckSettings settings)
     {

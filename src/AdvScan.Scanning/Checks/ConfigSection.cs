@@ -55,7 +55,7 @@ public sealed class ConfigSection
         var allowed = known.ToList();
         foreach (var p in json.Properties())
             if (!allowed.Contains(p.Name))
-                throw new InvalidInputException(File, $"unknown property \"{p.Name}\" in {Where}; expected one of {string.Join(", ", allowed.Where(k => k != "$schema"))}", NullIfZero(LineOf(p)));
+                throw new InvalidInputException(File, $"unknown property \"{UntrustedText.Escape(p.Name)}\" in {Where}; expected one of {string.Join(", ", allowed.Where(k => k != "$schema"))}", NullIfZero(LineOf(p)));
     }
 
     /// <summary>Whether the key holds an object (rather than a string, number or array).</summary>
@@ -85,7 +85,7 @@ public sealed class ConfigSection
     public string? Choice(string key, IReadOnlyCollection<string> allowed)
     {
         var v = String(key);
-        return v is null || allowed.Contains(v) ? v : throw Fail(key, $"{key} must be one of {string.Join(", ", allowed)}, got '{v}'");
+        return v is null || allowed.Contains(v) ? v : throw Fail(key, $"{key} must be one of {string.Join(", ", allowed)}, got '{UntrustedText.Escape(v)}'");
     }
 
     public double? Number(string key, double? min = null, double? max = null, bool exclusiveMin = false, bool exclusiveMax = false)
@@ -103,14 +103,32 @@ public sealed class ConfigSection
         return items.Select(v => CheckRange(v, key, ReadNumber(v, key), min, max, exclusiveMin, exclusiveMax)).ToList();
     }
 
-    public int? Int(string key, int min = int.MinValue, int max = int.MaxValue)
+    public int? Int(string key, int min = int.MinValue, int max = int.MaxValue) => (int?)Long(key, min, max);
+
+    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>]; one that does not fit 64 bits is out of range.</summary>
+    public long? Long(string key, long min = long.MinValue, long max = long.MaxValue)
     {
         if (json[key] is not { } t) return null;
         if (t.Type != JTokenType.Integer) throw At(t, $"{key} must be an integer");
-        var v = t.Value<long>();
-        if (v < min || v > max)
-            throw At(t, max == int.MaxValue ? $"{key} must be an integer >= {min}, got {v}" : $"{key} must be an integer in [{min}, {max}], got {v}");
-        return (int)v;
+        // A literal beyond 64 bits (a seed of 1000000000000000000000000000000) is held as a BigInteger: out of range, not a crash.
+        if ((t as JValue)?.Value is not long v || v < min || v > max)
+        {
+            var got = UntrustedText.Escape(t.ToString(Formatting.None), 40);
+            throw At(t, max is int.MaxValue or long.MaxValue ? $"{key} must be an integer >= {min}, got {got}" : $"{key} must be an integer in [{min}, {max}], got {got}");
+        }
+        return v;
+    }
+
+    /// <summary>
+    /// An integer bounded by a resource limit (<c>nameof(ResourceLimits.MaxSteps)</c>): above the limit in force is a
+    /// located error that names the limit and how to raise it (limits.maxSteps, --limit-max-steps).
+    /// </summary>
+    public int? Int(string key, int min, string limit)
+    {
+        var bound = ResourceLimits.Of(limit);
+        if (Int(key, min) is not { } v) return null;
+        ResourceLimits.Check(v, bound, key, File, NullIfZero(LineOf(json[key])));
+        return v;
     }
 
     public bool? Bool(string key) =>

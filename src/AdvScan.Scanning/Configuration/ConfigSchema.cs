@@ -85,6 +85,7 @@ public static class ConfigSchema
                 ["attacks"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["oneOf"] = attackRefs } },
                 ["checks"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["oneOf"] = checkRefs } },
                 ["gates"] = new JsonObject { ["type"] = "array", ["items"] = Ref("gate") },
+                ["limits"] = Limits(),
             },
             ["definitions"] = definitions,
         };
@@ -203,6 +204,25 @@ public static class ConfigSchema
                     new JsonObject { ["properties"] = new JsonObject { ["metric"] = new JsonObject { ["not"] = new JsonObject { ["enum"] = new JsonArray(proportions) } } } },
                     new JsonObject { ["properties"] = new JsonObject { ["min"] = Ref("fraction"), ["max"] = Ref("fraction") } }),
             }),
+        };
+    }
+
+    /// <summary>One key per <see cref="ResourceLimits"/> property (<see cref="ResourceLimits.All"/>), with its default.</summary>
+    private static JsonObject Limits()
+    {
+        var properties = new JsonObject();
+        foreach (var limit in ResourceLimits.All)
+            properties[limit.Key] = new JsonObject
+            {
+                ["type"] = "integer", ["minimum"] = 1, ["maximum"] = limit.Maximum, ["default"] = limit.Default,
+                ["description"] = $"Raises or lowers this bound of the scan (the command line's {limit.Option} wins over it).",
+            };
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["description"] = "Bounds on the work and memory the scan's inputs may ask for; a value above its limit is refused with one located error.",
+            ["additionalProperties"] = false,
+            ["properties"] = properties,
         };
     }
 

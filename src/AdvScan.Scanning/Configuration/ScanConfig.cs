@@ -32,6 +32,9 @@ public sealed record ScanConfig
     /// <summary>A passing gate this close to its threshold is reported as a warning.</summary>
     public double NearThreshold { get; init; } = 0.02;
 
+    /// <summary>The bounds the scan runs under (the config's "limits" over the caller's); null keeps <see cref="ResourceLimits.Current"/>.</summary>
+    public ResourceLimits? Limits { get; init; }
+
     /// <summary>A config in code: the model and data (relative paths against the current folder), nothing to run yet.</summary>
     public static ScanConfig Create(string model, string data, string? labels = null) => new()
     {

@@ -15,32 +15,28 @@ namespace AdvScan.Scanning.Configuration;
 /// </summary>
 public static class ScanConfigReader
 {
-    private static readonly string[] TopLevel = ["$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold"];
+    private static readonly string[] TopLevel = ["$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold", "limits"];
     private static readonly string[] AttackCommonKeys = ["id", "attack", "norm", "eps"];
     private static readonly string[] GateKeys = ["id", "metric", "attack", "check", "min", "max", "bound"];
 
     /// <param name="registry">What the config may name (<see cref="Scanner.Registry"/>, which includes plug-ins).</param>
-    public static ScanConfig Load(string path, ScanRegistry? registry = null)
+    /// <param name="pinnedLimits">Limits set where the config cannot change them (the command line's --limit-* options): they win over its "limits" section.</param>
+    public static ScanConfig Load(string path, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null)
     {
         registry ??= ScanRegistry.Default;
-        string text;
-        try
-        {
-            if (!File.Exists(path)) throw new InvalidInputException(path, "config file does not exist");
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, $"cannot be read: {e.Message}", inner: e);
-        }
-        return Parse(text, Path.GetFullPath(path), registry);
+        if (!File.Exists(path)) throw new InvalidInputException(path, "config file does not exist");
+        return Parse(LineAwareJson.ReadText(path, "config"), Path.GetFullPath(path), registry, pinnedLimits);
     }
 
-    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null)
+    /// <param name="pinnedLimits">See <see cref="Load"/>.</param>
+    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null)
     {
         registry ??= ScanRegistry.Default;
         var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json");
         root.RejectUnknown(TopLevel);
+        // The limits come first: every count below (steps, sample size, batch size) is judged against them.
+        var limits = ReadLimits(root, pinnedLimits);
+        using var inForce = ResourceLimits.Use(limits);
 
         var model = root.ExistingFile("model") ?? throw root.Fail(null, "missing required property \"model\"");
         var data = ReadData(root);
@@ -51,12 +47,12 @@ public static class ScanConfigReader
         {
             var sample = root.Section("sample")!;
             sample.RejectUnknown(["size", "seed"]);
-            sampleSize = sample.Int("size", min: 1) ?? 0;
+            sampleSize = sample.Int("size", 1, nameof(ResourceLimits.MaxExamples)) ?? 0;
             seed = sample.Int("seed", min: 0) ?? 0;
         }
         seed = root.Int("seed", min: 0) ?? seed;
         var device = root.String("device", "cpu");
-        if (!DeviceName.IsValid(device)) throw root.Fail("device", $"device must be cpu or cuda, got '{device}'");
+        if (!DeviceName.IsValid(device)) throw root.Fail("device", $"device must be cpu or cuda, got '{UntrustedText.Escape(device)}'");
 
         var attacks = new List<AttackConfig>();
         var checks = new List<CheckConfig>();
@@ -70,12 +66,12 @@ public static class ScanConfigReader
         {
             var name = entry.RequiredString("check");
             var check = registry.Check(name)
-                ?? throw entry.Fail("check", $"unknown check '{name}'; expected one of {List(registry.Checks.Select(c => c.Name))}");
+                ?? throw entry.Fail("check", $"unknown check '{UntrustedText.Escape(name)}'; expected one of {List(registry.Checks.Select(c => c.Name))}");
             checks.Add(ReadCheck(entry, check, "check"));
         }
         var ids = attacks.Select(a => (a.Id, a.Line)).Concat(checks.Select(c => (c.Id, c.Line)));
         foreach (var duplicate in ids.GroupBy(a => a.Id).Where(g => g.Count() > 1))
-            throw new InvalidInputException(configFile, $"two attacks or checks have the id '{duplicate.Key}'; give each an \"id\"", duplicate.Last().Line);
+            throw new InvalidInputException(configFile, $"two attacks or checks have the id '{UntrustedText.Escape(duplicate.Key)}'; give each an \"id\"", duplicate.Last().Line);
 
         var gates = root.Sections("gates").Select((g, index) => ReadGate(g, registry, attacks, checks, index)).ToList();
         return new ScanConfig
@@ -88,12 +84,31 @@ public static class ScanConfigReader
             SampleSize = sampleSize,
             Seed = seed,
             Device = device,
-            BatchSize = root.Int("batchSize", min: 1) ?? 64,
+            BatchSize = root.Int("batchSize", 1, nameof(ResourceLimits.MaxBatchSize)) ?? 64,
             Attacks = attacks,
             Checks = checks,
             Gates = gates,
             NearThreshold = root.Number("nearThreshold", 0, 1) ?? 0.02,
+            Limits = limits,
         };
+    }
+
+    /// <summary>
+    /// The "limits" section over the limits in force (<see cref="ResourceLimits.Current"/>), then the pinned ones: one
+    /// key per <see cref="ResourceLimits"/> property (<see cref="ResourceLimits.All"/>), each a whole number from 1 to
+    /// what its type holds.
+    /// </summary>
+    private static ResourceLimits ReadLimits(ConfigSection root, IReadOnlyDictionary<ResourceLimit, long>? pinned)
+    {
+        var values = new Dictionary<ResourceLimit, long>();
+        if (root.Section("limits") is { } section)
+        {
+            section.RejectUnknown(ResourceLimits.All.Select(l => l.Key));
+            foreach (var limit in ResourceLimits.All)
+                if (section.Long(limit.Key, 1, limit.Maximum) is { } value) values[limit] = value;
+        }
+        foreach (var (limit, value) in pinned ?? new Dictionary<ResourceLimit, long>()) values[limit] = value;
+        return ResourceLimits.Current.With(values);
     }
 
     private static DataConfig ReadData(ConfigSection root)
@@ -118,25 +133,26 @@ public static class ScanConfigReader
     private static AttackConfig ReadAttack(ConfigSection o, ScanRegistry registry, string name)
     {
         var attack = registry.Attack(name) ?? throw o.Fail("attack",
-            $"unknown attack '{name}'; expected one of {List(registry.Attacks.Select(a => a.Name).Concat(registry.Checks.Where(c => c.ConfiguredAsAttack).Select(c => c.Name)))}");
+            $"unknown attack '{UntrustedText.Escape(name)}'; expected one of {List(registry.Attacks.Select(a => a.Name).Concat(registry.Checks.Where(c => c.ConfiguredAsAttack).Select(c => c.Name)))}");
         o.RejectUnknown(AttackCommonKeys.Concat(attack.Keys));
         var norm = attack.DefaultNorm;
         if (o.String("norm") is { } normText)
         {
-            norm = NormNames.Parse(normText) ?? throw o.Fail("norm", $"norm must be linf or l2, got '{normText}'");
+            norm = NormNames.Parse(normText) ?? throw o.Fail("norm", $"norm must be linf or l2, got '{UntrustedText.Escape(normText)}'");
             if (!attack.Norms.Contains(norm))
                 throw o.Fail("norm", $"attack '{name}' does not support the {normText} norm; it supports {List(attack.Norms.Select(NormNames.Of))}");
         }
         var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.LInf ? 1 : null) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
         var d = attack.Defaults;
-        var settings = new AttackSettings(norm, epsilons.Max(), o.Int(AttackKeys.Steps, min: 0) ?? d.Steps, o.Number(AttackKeys.StepSize, min: 0, exclusiveMin: true) ?? d.StepSize,
-            o.Int(AttackKeys.Restarts, min: 1) ?? d.Restarts, o.Bool(AttackKeys.RandomStart) ?? d.RandomStart, o.Int(AttackKeys.TargetClass, min: 0),
-            o.Int(AttackKeys.Queries, min: 1) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
+        var settings = new AttackSettings(norm, epsilons.Max(), o.Int(AttackKeys.Steps, 0, nameof(ResourceLimits.MaxSteps)) ?? d.Steps,
+            o.Number(AttackKeys.StepSize, min: 0, exclusiveMin: true) ?? d.StepSize, o.Int(AttackKeys.Restarts, 1, nameof(ResourceLimits.MaxRestarts)) ?? d.Restarts,
+            o.Bool(AttackKeys.RandomStart) ?? d.RandomStart, o.Int(AttackKeys.TargetClass, min: 0),
+            o.Int(AttackKeys.Queries, 1, nameof(ResourceLimits.MaxQueries)) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
         if (attack.Keys.Contains(AttackKeys.Surrogate) && settings.Surrogate is null)
             throw o.Fail(null, $"a {name} attack needs a \"surrogate\" model to craft examples on");
         var id = o.String("id", name);
         // "all", "all-linf" and "all-l2" name the worst case over the attacks; an attack of that id would shadow it.
-        if (WorstCase.IsWorstCaseId(id)) throw o.Fail(o.Has("id") ? "id" : "attack", $"attack id '{id}' is reserved for the worst case over attacks; give this attack another \"id\"");
+        if (WorstCase.IsWorstCaseId(id)) throw o.Fail(o.Has("id") ? "id" : "attack", $"attack id '{UntrustedText.Escape(id)}' is reserved for the worst case over attacks; give this attack another \"id\"");
         return new AttackConfig(id, name, epsilons, settings, o.Line);
     }
 
@@ -151,7 +167,7 @@ public static class ScanConfigReader
         var budgetKeys = registry.Metrics.Select(m => m.BudgetKey).OfType<string>().Distinct();
         o.RejectUnknown(GateKeys.Concat(budgetKeys));
         var name = o.RequiredString("metric");
-        var metric = registry.Metric(name) ?? throw o.Fail("metric", $"unknown metric '{name}'; expected one of {List(registry.Metrics.Select(m => m.Name))}");
+        var metric = registry.Metric(name) ?? throw o.Fail("metric", $"unknown metric '{UntrustedText.Escape(name)}'; expected one of {List(registry.Metrics.Select(m => m.Name))}");
         var sourceKey = o.Has("check") ? "check" : "attack";
         var source = o.String(sourceKey);
         double? budget = null;
@@ -166,7 +182,7 @@ public static class ScanConfigReader
             if (source is not null)
             {
                 budget = ReadBudget(o, metric, source, WorstCaseBudgets(attacks, source) ?? (attacks.FirstOrDefault(a => a.Id == source)
-                    ?? throw o.Fail(sourceKey, $"gate refers to attack '{source}', which the config does not define (ids: {string.Join(", ", attacks.Select(a => a.Id).Concat(WorstCaseIds(attacks)))})")).Epsilons);
+                    ?? throw o.Fail(sourceKey, $"gate refers to attack '{UntrustedText.Escape(source)}', which the config does not define (ids: {UntrustedText.Escape(string.Join(", ", attacks.Select(a => a.Id).Concat(WorstCaseIds(attacks))))})")).Epsilons);
             }
         }
         else
@@ -175,9 +191,9 @@ public static class ScanConfigReader
             var target = source is null
                 ? providers.Count == 1 ? providers[0] : throw o.Fail(null, providers.Count == 0
                     ? $"no check in this config reports {name}"
-                    : $"several checks report {name} ({string.Join(", ", providers.Select(c => c.Id))}); name one with \"check\"")
-                : checks.FirstOrDefault(c => c.Id == source) ?? throw o.Fail(sourceKey, $"gate refers to check '{source}', which the config does not define (ids: {string.Join(", ", checks.Select(c => c.Id))})");
-            if (!providers.Contains(target)) throw o.Fail(sourceKey, $"check '{target.Id}' ({target.Check}) does not report {name}");
+                    : $"several checks report {name} ({UntrustedText.Escape(string.Join(", ", providers.Select(c => c.Id)))}); name one with \"check\"")
+                : checks.FirstOrDefault(c => c.Id == source) ?? throw o.Fail(sourceKey, $"gate refers to check '{UntrustedText.Escape(source)}', which the config does not define (ids: {UntrustedText.Escape(string.Join(", ", checks.Select(c => c.Id)))})");
+            if (!providers.Contains(target)) throw o.Fail(sourceKey, $"check '{UntrustedText.Escape(target.Id)}' ({target.Check}) does not report {name}");
             source = target.Id;
             budget = ReadBudget(o, metric, source, target.Settings.Budgets);
         }
@@ -207,7 +223,7 @@ public static class ScanConfigReader
         if (metric.BudgetKey is not { } key || budgets.Count == 0) return null;
         if (o.Number(key) is not { } budget) return budgets.Max();
         return budgets.Contains(budget) ? budget
-            : throw o.Fail(key, string.Create(CultureInfo.InvariantCulture, $"'{source}' does not run at {key} {budget}; its budgets are {string.Join(", ", budgets)}"));
+            : throw o.Fail(key, string.Create(CultureInfo.InvariantCulture, $"'{UntrustedText.Escape(source)}' does not run at {key} {budget}; its budgets are {string.Join(", ", budgets)}"));
     }
 
     private static string List(IEnumerable<string> names) => string.Join(", ", names.Order(StringComparer.Ordinal));
