@@ -69,7 +69,10 @@ public static class DiagnosticIds
     public const string CliNotFound = "ADV4001";
     public const string MSBuildInputs = "ADV4002";
     public const string MSBuildConfigWarning = "ADV4003";
+    /// <summary>advscan failed for a reason that is not its input (a bug, the machine): exit code 3, one line; --verbose prints the trace.</summary>
     public const string CliCrashed = "ADV4004";
     public const string NativeRuntimeMissing = "ADV4005";
-    // Next free ADV4xxx: ADV4006.
+    /// <summary>A command ran past its time limit (advscan --timeout, exit 124; the MSBuild task's AdvScanTimeout) and was stopped.</summary>
+    public const string TimedOut = "ADV4006";
+    // Next free ADV4xxx: ADV4007.
 }

@@ -52,13 +52,27 @@ internal sealed class ArgumentReader
         var text = String(name);
         if (text is null) return fallback;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
-            throw new InvalidInputException(null, $"option {name} expects an integer, got '{text}'");
+            throw new InvalidInputException(null, $"option {name} expects an integer, got '{UntrustedText.Escape(text)}'");
         if (v < min) throw new InvalidInputException(null, $"option {name} must be at least {min}, got {v}");
+        return v;
+    }
+
+    /// <summary>
+    /// An integer option bounded by a resource limit (<c>nameof(ResourceLimits.MaxSteps)</c>): above the limit in force
+    /// is an error that names the limit and its --limit-* option.
+    /// </summary>
+    public int Int(string name, int fallback, int min, string limit)
+    {
+        var v = Int(name, fallback, min);
+        ResourceLimits.Check(v, ResourceLimits.Of(limit), $"option {name}");
         return v;
     }
 
     /// <summary>An integer option that has no default: null when absent.</summary>
     public int? OptionalInt(string name, int min = int.MinValue) => String(name) is null ? null : Int(name, 0, min);
+
+    /// <summary>An integer option with no default, bounded by a resource limit (see <see cref="Int(string, int, int, string)"/>).</summary>
+    public int? OptionalInt(string name, int min, string limit) => String(name) is null ? null : Int(name, 0, min, limit);
 
     /// <summary>A number option that has no default: null when absent.</summary>
     public double? OptionalDouble(string name) => String(name) is null ? null : Double(name, 0);
@@ -68,7 +82,7 @@ internal sealed class ArgumentReader
         var text = String(name);
         if (text is null) return fallback;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-            throw new InvalidInputException(null, $"option {name} expects a number, got '{text}'");
+            throw new InvalidInputException(null, $"option {name} expects a number, got '{UntrustedText.Escape(text)}'");
         return v;
     }
 
@@ -76,6 +90,6 @@ internal sealed class ArgumentReader
     public void RejectUnknown()
     {
         var unknown = _options.Keys.Where(k => !_consumed.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new InvalidInputException(null, $"unknown option(s): {string.Join(", ", unknown)}");
+        if (unknown.Count > 0) throw new InvalidInputException(null, $"unknown option(s): {UntrustedText.Escape(string.Join(", ", unknown))}");
     }
 }

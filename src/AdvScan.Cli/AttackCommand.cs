@@ -104,12 +104,12 @@ internal static class AttackCommand
         var settings = new AttackSettings(
             Norm: norm,
             Epsilon: epsilons.Max(),
-            Steps: args.Int("--steps", attack.Defaults.Steps, min: 1),
+            Steps: args.Int("--steps", attack.Defaults.Steps, 1, nameof(ResourceLimits.MaxSteps)),
             StepSize: args.OptionalDouble("--step-size") ?? attack.Defaults.StepSize,
-            Restarts: args.Int("--restarts", attack.Defaults.Restarts, min: 1),
+            Restarts: args.Int("--restarts", attack.Defaults.Restarts, 1, nameof(ResourceLimits.MaxRestarts)),
             RandomStart: !args.Flag("--no-random-start") && attack.Defaults.RandomStart,
             TargetClass: args.OptionalInt("--targeted", min: 0),
-            Queries: args.Int("--queries", attack.Defaults.Queries, min: 1),
+            Queries: args.Int("--queries", attack.Defaults.Queries, 1, nameof(ResourceLimits.MaxQueries)),
             Seed: args.Int("--seed", 0));
         foreach (var eps in epsilons) (settings with { Epsilon = eps }).Validate();
 
@@ -125,7 +125,7 @@ internal static class AttackCommand
         if (!DeviceName.IsValid(device))
             throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
         var request = new Request(model, data, args.String("--labels"), name, epsilons, settings, surrogate,
-            args.OptionalInt("--limit", min: 1), (int)settings.Seed, args.Int("--batch", 64, min: 1), device,
+            args.OptionalInt("--limit", 1, nameof(ResourceLimits.MaxExamples)), (int)settings.Seed, args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)), device,
             args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"));
         args.RejectUnknown();
         return request;

@@ -25,30 +25,30 @@ internal static class BackdoorCommand
               --max-flagged classes are flagged. --strip adds STRIP's detection rate of inputs carrying the trigger.
         """;
 
-    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    public static int Run(ArgumentReader args, TextWriter stdout, CancellationToken cancellationToken = default)
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model <model.onnx>");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <data>");
         var labels = args.String("--labels");
-        int sample = args.Int("--sample", 200, min: 2);
+        int sample = args.Int("--sample", 200, 2, nameof(ResourceLimits.MaxExamples));
         long seed = args.Int("--seed", 0);
         var defaults = NeuralCleanseSettings.Default;
         var nc = defaults with
         {
             Options = defaults.Options with
             {
-                Epochs = args.Int("--epochs", defaults.Options.Epochs, min: 1),
-                BatchSize = args.Int("--batch-size", defaults.Options.BatchSize, min: 1),
+                Epochs = args.Int("--epochs", defaults.Options.Epochs, 1, nameof(ResourceLimits.MaxEpochs)),
+                BatchSize = args.Int("--batch-size", defaults.Options.BatchSize, 1, nameof(ResourceLimits.MaxBatchSize)),
                 Patience = args.Int("--patience", defaults.Options.Patience, min: 1),
             },
-            Images = args.Int("--images", defaults.Images, min: 1),
+            Images = args.Int("--images", defaults.Images, 1, nameof(ResourceLimits.MaxExamples)),
             Threshold = args.Double("--anomaly-threshold", defaults.Threshold),
             MinCompactness = args.Double("--min-compactness", defaults.MinCompactness),
         };
         int maxFlagged = args.Int("--max-flagged", 0, min: 0);
         bool strip = args.Flag("--strip");
         var truth = args.String("--truth");
-        var stripOptions = new StripOptions(Overlays: args.Int("--overlays", 20, min: 1), FalseRejectionRate: args.Double("--false-rejection", 0.05));
+        var stripOptions = new StripOptions(Overlays: args.Int("--overlays", 20, 1, nameof(ResourceLimits.MaxQueries)), FalseRejectionRate: args.Double("--false-rejection", 0.05));
         var device = args.String("--device");
         var outputs = ReportOutputs.Read(args);
         args.RejectUnknown();
@@ -66,7 +66,7 @@ internal static class BackdoorCommand
         };
         foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
         using var services = ScanCommand.Services(null);
-        var report = services.GetRequiredService<Scanner>().Run(config, new ScanOptions(device));
+        var report = services.GetRequiredService<Scanner>().Run(config, new ScanOptions(device), null, cancellationToken);
         Print(stdout, report);
         ReportOutputs.Write(services, report, outputs);
         return report.Passed ? CliApp.Success : CliApp.CheckFailed;
@@ -79,15 +79,15 @@ internal static class BackdoorCommand
         stdout.WriteLine($"data:     {report.Data}");
         foreach (var check in report.Checks)
         {
-            stdout.WriteLine($"{check.Id}: {check.Description}");
+            stdout.WriteLine($"{UntrustedText.Escape(check.Id)}: {check.Description}");
             foreach (var table in check.Tables)
             {
                 stdout.WriteLine("  " + string.Join(" | ", table.Columns));
-                foreach (var row in table.Rows) stdout.WriteLine("  " + string.Join(" | ", row));
+                foreach (var row in table.Rows) stdout.WriteLine("  " + string.Join(" | ", row.Select(cell => UntrustedText.Escape(cell))));
             }
             foreach (var m in check.Metrics) stdout.WriteLine(string.Create(c, $"  {m.Metric}: {m.Value:0.####}{(m.Label is null ? "" : $" ({m.Label})")}"));
             foreach (var f in check.Findings) stdout.WriteLine($"  {f.Rule.Id}: {f.Message}");
         }
-        foreach (var g in report.Gates) stdout.WriteLine($"gate {g.Gate.Id}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})");
+        foreach (var g in report.Gates) stdout.WriteLine($"gate {UntrustedText.Escape(g.Gate.Id)}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})");
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AdvScan.Scanning;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,20 +6,36 @@ namespace AdvScan.Cli;
 
 /// <summary>
 /// Entry point shared by `advscan` and the tests (which call it in-process). Exit codes: 0 success, 1 a check or gate
-/// failed, 2 bad input. Bad input is reported as one line on stderr, never as a stack trace.
+/// failed, 2 bad input, 3 an internal error (or a broken installation), 124 the --timeout ran out, 130 Ctrl+C. Whatever
+/// reaches the top is one line on stderr, never a stack trace (unless --verbose asks for it), and every line printed is
+/// one line (<see cref="LineWriter"/>).
 /// </summary>
 public static class CliApp
 {
     public const int Success = 0;
     public const int CheckFailed = 1;
     public const int BadInput = 2;
-    public const int InstallationBroken = 3;
+
+    /// <summary>Not the input's fault: a bug, the machine (out of memory), or a broken installation (a native library missing).</summary>
+    public const int InternalError = 3;
+
+    public const int InstallationBroken = InternalError;
+
+    /// <summary>--timeout ran out (as GNU timeout reports it).</summary>
+    public const int TimedOut = 124;
 
     /// <summary>The conventional exit code of a process stopped by Ctrl+C (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 
+    /// <summary>How long a timed-out command may take to stop after it is cancelled before the process ends anyway.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+
     private static readonly string UsageTemplate = ("""
-        usage: advscan <command> [arguments]
+        usage: advscan <command> [arguments] [global options]
+
+        exit codes: 0 success, 1 a check or gate failed, 2 bad input (one located line), 3 an internal error (one line
+        naming what failed; --verbose adds the trace), 124 --timeout ran out (one line, ADV4006), 130 Ctrl+C.
+        Every line printed is one line: names from models, data and configs have control characters escaped.
 
         commands:
           model check <model.onnx> [--device cpu|cuda] [--batch N] [--seed S] [--tolerance T]
@@ -59,52 +76,147 @@ public static class CliApp
     {
         using var services = ScanCommand.Services();
         var attacks = services.GetRequiredService<Scanner>().Registry.Attacks.Select(a => a.Name).Order(StringComparer.Ordinal);
-        return UsageTemplate.Replace("{ATTACKS}", string.Join("|", attacks), StringComparison.Ordinal);
+        return UsageTemplate.Replace("{ATTACKS}", string.Join("|", attacks), StringComparison.Ordinal)
+            + "\n" + GlobalOptions.Usage.Replace("{LIMITS}", GlobalOptions.LimitsUsage(), StringComparison.Ordinal);
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
+        var output = new LineWriter(stdout);
+        var errors = new LineWriter(stderr);
+        GlobalOptions options;
         try
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-            {
-                stdout.WriteLine(Usage());
-                return args.Length == 0 ? BadInput : Success;
-            }
-            return (args[0], args.Length > 1 ? args[1] : null) switch
-            {
-                ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
-                ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr, cancellationToken),
-                ("schema", _) => SchemaCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
-                ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
-                ("poison", _) => PoisonCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
-                ("backdoor", _) => BackdoorCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
-                ("strip", _) => StripCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
-                ("patch", _) => PatchCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr),
-                _ => throw new InvalidInputException(null, $"unknown command '{string.Join(' ', args.Take(2))}'; run 'advscan --help'"),
-            };
+            options = GlobalOptions.Read(args);
+            OutputFiles.Prepare(options.DiagnosticsFile);
         }
         catch (InvalidInputException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            errors.WriteLine($"error: {e.Message}");
             return BadInput;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        var session = new CliSession(output, errors, new DiagnosticLog(options.DiagnosticsFile), options, cancellationToken);
+        int exit = options.Timeout is { } timeout ? RunWithTimeout(session, timeout) : Guarded(session, cancellationToken, timedOut: () => false);
+        try
         {
-            stderr.WriteLine("cancelled; no report was written");
+            session.Log.Save();
+        }
+        catch (InvalidInputException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return exit == Success ? BadInput : exit;
+        }
+        return exit;
+    }
+
+    /// <summary>
+    /// Runs the command on a thread of its own and waits for it, its timeout and then <see cref="Grace"/>: cancelled
+    /// work normally stops at its next check, but a step that never checks (a native call, a reader blocked on input)
+    /// must not keep CI waiting, so the process is then answered for and ends (the thread is a background one).
+    /// </summary>
+    private static int RunWithTimeout(CliSession session, TimeSpan timeout)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(session.UserCancellation);
+        bool Expired() => timer.IsCancellationRequested && !session.UserCancellation.IsCancellationRequested;
+        int exit = InternalError;
+        // The main thread's stack size: deep but legitimate recursion (graph import, JSON) must not fail only under --timeout.
+        var worker = new Thread(() => exit = Guarded(session, timer.Token, Expired), 8 << 20) { IsBackground = true, Name = "advscan " + session.Verb };
+        timer.CancelAfter(timeout);
+        worker.Start();
+        if (worker.Join(timeout + Grace)) return exit;
+        Stop(session, timeout, stopped: false);
+        return TimedOut;
+    }
+
+    /// <summary>Runs the command; every exception is one located line and an exit code.</summary>
+    private static int Guarded(CliSession session, CancellationToken cancellationToken, Func<bool> timedOut)
+    {
+        var errors = session.Err;
+        try
+        {
+            using var limits = ResourceLimits.Use(ResourceLimits.Default.With(session.Options.Limits));
+            return Dispatch(session, cancellationToken);
+        }
+        catch (Exception) when (timedOut())
+        {
+            // Whatever the cancelled work threw on its way out (OperationCanceledException, or a native call cut short).
+            Stop(session, session.Options.Timeout!.Value, stopped: true);
+            return TimedOut;
+        }
+        catch (InvalidInputException e)
+        {
+            session.Log.Emit(errors, new Diagnostic("error", DiagnosticIds.BadInput, e.File, e.Line, e.Problem), $"error: {e.Message}");
+            return BadInput;
+        }
+        catch (OperationCanceledException) when (session.UserCancellation.IsCancellationRequested)
+        {
+            errors.WriteLine("cancelled; no report was written");
             return Cancelled;
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
         {
             // A broken installation (a native library missing or unloadable) is not the user's input; say which library.
-            stderr.WriteLine($"error ADV4005: AdvScan's native runtime could not be loaded ({Innermost(e).Message.Split('\n')[0].Trim()}); reinstall the tool or package for this platform");
+            session.Log.Emit(errors, new Diagnostic("error", DiagnosticIds.NativeRuntimeMissing, null, null,
+                $"AdvScan's native runtime could not be loaded ({Innermost(e).Message.Split('\n')[0].Trim()}); reinstall the tool or package for this platform"));
             return InstallationBroken;
+        }
+        catch (Exception e)
+        {
+            // Not the input's fault as far as AdvScan can tell: name what failed, in one line; the trace only on request.
+            var site = e.TargetSite is { } method ? $"{method.DeclaringType?.FullName}.{method.Name}" : "an unknown method";
+            var message = e.Message.Split('\n')[0].Trim();
+            session.Log.Emit(errors, new Diagnostic("error", DiagnosticIds.CliCrashed, null, null,
+                $"internal error in 'advscan {session.Verb}': {e.GetType().Name} in {site}: {message}" +
+                (session.Options.Verbose ? "" : " (--verbose prints the stack trace)")));
+            if (session.Options.Verbose) LineWriter.Document(errors, e + Environment.NewLine);
+            return InternalError;
         }
     }
 
+    private static int Dispatch(CliSession session, CancellationToken cancellationToken)
+    {
+        var args = session.Options.Verb;
+        var (stdout, stderr) = (session.Out, session.Err);
+        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            LineWriter.Document(stdout, Usage() + Environment.NewLine);
+            return args.Count == 0 ? BadInput : Success;
+        }
+        return (args[0], args.Count > 1 ? args[1] : null) switch
+        {
+            ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
+            ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+            ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
+            ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), session, cancellationToken),
+            ("schema", _) => SchemaCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+            ("merge", _) => MergeCommand.Run(new ArgumentReader(args.Skip(1)), session),
+            ("harden", _) => HardenCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
+            ("attack", _) => AttackCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
+            ("poison", _) => PoisonCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr, cancellationToken),
+            ("backdoor", _) => BackdoorCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
+            ("strip", _) => StripCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+            ("patch", _) => PatchCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr, cancellationToken),
+            _ => throw new InvalidInputException(null, $"unknown command '{UntrustedText.Escape(string.Join(' ', args.Take(2)))}'; run 'advscan --help'"),
+        };
+    }
+
+    /// <summary>The one line a timed-out command ends with; anything the still-running work prints afterwards is dropped.</summary>
+    private static void Stop(CliSession session, TimeSpan timeout, bool stopped)
+    {
+        var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        session.Log.Emit(session.Err, new Diagnostic("error", DiagnosticIds.TimedOut, null, null,
+            $"'advscan {session.Verb}' did not finish within its --timeout of {seconds} s; " +
+            (stopped ? "it was stopped" : $"it did not stop within {Grace.TotalSeconds:0} s of being cancelled, so the process ends") + " and no report was written"));
+        session.Out.Close(null);
+        session.Err.Close(null);
+    }
+
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+}
+
+/// <summary>What a command run is handed: the line-safe writers, the diagnostics it reports, the global options and Ctrl+C.</summary>
+internal sealed record CliSession(LineWriter Out, LineWriter Err, DiagnosticLog Log, GlobalOptions Options, CancellationToken UserCancellation)
+{
+    /// <summary>The command's name for messages ("scan", "model check").</summary>
+    public string Verb => UntrustedText.Escape(Options.Verb.Count == 0 ? "" : Options.Verb[0] == "model" && Options.Verb.Count > 1 ? "model " + Options.Verb[1] : Options.Verb[0], 40);
 }

@@ -13,9 +13,9 @@ internal static class EvalCommand
         var limitText = args.String("--limit");
         var options = new EvaluationOptions(
             Spec: SpecOptions.Read(args),
-            Limit: limitText is null ? null : args.Int("--limit", 0, min: 1),
+            Limit: limitText is null ? null : args.Int("--limit", 0, 1, nameof(ResourceLimits.MaxExamples)),
             Seed: args.Int("--seed", 0),
-            BatchSize: args.Int("--batch", 64, min: 1),
+            BatchSize: args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)),
             LabelsPath: args.String("--labels"),
             ClassNames: args.String("--classes")?.Split(',', StringSplitOptions.TrimEntries),
             SkipInvalid: args.Flag("--skip-invalid"));
@@ -31,11 +31,11 @@ internal static class EvalCommand
         if (report.Skipped.Count > 0)
         {
             output.WriteLine($"skipped:    {report.Skipped.Count} invalid input(s)");
-            foreach (var s in report.Skipped) output.WriteLine($"            {s.Source}: {s.Reason}");
+            foreach (var s in report.Skipped) output.WriteLine($"            {s.Source}: {UntrustedText.Escape(s.Reason, 1000)}");
         }
         output.WriteLine(string.Create(c, $"accuracy:   {report.Accuracy:P2} ({report.Correct}/{report.Evaluated}), 95% CI [{report.WilsonLower:P2}, {report.WilsonUpper:P2}] (Wilson)"));
         foreach (var k in report.PerClass.Where(k => k.Count > 0))
-            output.WriteLine(string.Create(c, $"  class {k.Label}{(k.Name is null ? "" : $" ({k.Name})")}: {k.Accuracy:P2} ({k.Correct}/{k.Count})"));
+            output.WriteLine(string.Create(c, $"  class {k.Label}{(k.Name is null ? "" : $" ({UntrustedText.Escape(k.Name)})")}: {k.Accuracy:P2} ({k.Correct}/{k.Count})"));
         output.WriteLine(string.Create(c, $"throughput: {report.ImagesPerSecond:F1} images/s"));
         if (jsonPath is not null) OutputFiles.Write(jsonPath, EvaluationJson.Write(report));
         return CliApp.Success;

@@ -22,12 +22,12 @@ internal static class HardenCommand
         var stepSize = args.Double("--step-size", double.NaN);
         var options = new HardeningOptions(
             Epsilon: args.Double("--eps", 0.3),
-            Steps: args.Int("--steps", 10, min: 1),
+            Steps: args.Int("--steps", 10, 1, nameof(ResourceLimits.MaxSteps)),
             StepSize: double.IsNaN(stepSize) ? null : stepSize,
             RampEpochs: args.Int("--ramp-epochs", 0, min: 0),
             CleanWeight: args.Double("--clean-weight", 0),
-            Epochs: args.Int("--epochs", 10, min: 1),
-            BatchSize: args.Int("--batch", 64, min: 1),
+            Epochs: args.Int("--epochs", 10, 1, nameof(ResourceLimits.MaxEpochs)),
+            BatchSize: args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)),
             LearningRate: args.Double("--lr", 1e-3),
             Seed: args.Int("--seed", 0),
             MaxShift: args.Int("--shift", 0, min: 0));

@@ -11,8 +11,9 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class MergeCommand
 {
-    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    public static int Run(ArgumentReader args, CliSession session)
     {
+        var stdout = session.Out;
         var outputs = ReportOutputs.Read(args);
         var sourceRoot = args.String("--source-root");
         args.RejectUnknown();
@@ -21,17 +22,17 @@ internal static class MergeCommand
         var shards = args.Positionals.Select(path =>
         {
             if (!File.Exists(path)) throw new InvalidInputException(path, "no such shard report");
-            using var stream = File.OpenRead(path);
-            return ScanReportJson.Read(stream, path);
+            // Bounded like a config: a huge shard is refused before it is parsed.
+            return ScanReportJson.Read(LineAwareJson.ReadText(path, "shard report"), path);
         }).ToList();
         using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(shards[0].ConfigFile ?? shards[0].ModelFile));
         // The near-threshold margin lives in the config; re-read it when the config is still there.
         var registry = services.GetRequiredService<Scanner>().Registry;
         var nearThreshold = shards[0].ConfigFile is { } config && File.Exists(config) ? ScanConfigReader.Load(config, registry).NearThreshold : 0.02;
         var report = ShardMerger.Merge(shards, nearThreshold);
-        stdout.WriteLine(ScanSummary.Describe(report));
+        foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
         ReportOutputs.Write(services, report, outputs);
-        foreach (var line in Diagnostics.Gates(report)) stdout.WriteLine(line);
+        foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);
         return report.Passed ? CliApp.Success : CliApp.CheckFailed;
     }
 }

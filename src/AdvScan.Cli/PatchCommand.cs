@@ -26,7 +26,7 @@ internal static class PatchCommand
               untargeted); --region confines the patch (relative coordinates). Exit 0, or 2 on bad input.
         """;
 
-    public static int Run(ArgumentReader args, TextWriter output, TextWriter errors)
+    public static int Run(ArgumentReader args, TextWriter output, TextWriter errors, CancellationToken cancellationToken = default)
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan patch --model m.onnx --data D)");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
@@ -42,16 +42,16 @@ internal static class PatchCommand
                 var other => throw new InvalidInputException(null, $"option --shape expects square or circle, got '{other}'"),
             },
             Region = Region(args.String("--region")),
-            Steps = args.Int("--steps", 200, min: 1),
+            Steps = args.Int("--steps", 200, 1, nameof(ResourceLimits.MaxSteps)),
             LearningRate = Positive(args, "--lr", 0.05),
-            ImagesPerStep = args.Int("--images-per-step", 32, min: 1),
+            ImagesPerStep = args.Int("--images-per-step", 32, 1, nameof(ResourceLimits.MaxBatchSize)),
             DrawsPerImage = args.Int("--draws", 4, min: 1),
             SavePatch = args.String("--save-patch") is { } patch ? Path.GetFullPath(patch) : null,
             SaveExamples = args.String("--save-examples") is { } folder ? Path.GetFullPath(folder) : null,
         };
-        var limit = args.OptionalInt("--limit", min: 2);
+        var limit = args.OptionalInt("--limit", 2, nameof(ResourceLimits.MaxExamples));
         var seed = args.Int("--seed", 0);
-        var batch = args.Int("--batch", 64, min: 1);
+        var batch = args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize));
         var device = (args.String("--device") ?? "cpu").Trim().ToLowerInvariant();
         if (!DeviceName.IsValid(device)) throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
         var outputs = ReportOutputs.Read(args);
@@ -65,8 +65,8 @@ internal static class PatchCommand
             Checks = [new CheckConfig("patch", "patch", settings)],
         };
         using var services = ScanCommand.Services(null);
-        var report = ScanProgressDisplay.Run(errors, true, progress => services.GetRequiredService<Scanner>().Run(config, null, progress));
-        output.WriteLine(ScanSummary.Describe(report).Replace("\nresult:   all gates pass", "", StringComparison.Ordinal));
+        var report = ScanProgressDisplay.Run(errors, true, progress => services.GetRequiredService<Scanner>().Run(config, null, progress, cancellationToken));
+        foreach (var line in ScanSummary.Lines(report).Where(l => l != ScanSummary.AllPass)) output.WriteLine(line);
         foreach (var line in Lines(report.Checks[0])) output.WriteLine(line);
         ReportOutputs.Write(services, report, outputs);
         return CliApp.Success;

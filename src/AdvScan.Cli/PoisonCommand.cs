@@ -28,7 +28,7 @@ internal static class PoisonCommand
               Exit 0 no class flagged, 1 a class flagged, 2 bad input.
         """;
 
-    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan poison --model m.onnx --data TRAIN)");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (the training set to screen)");
@@ -54,7 +54,7 @@ internal static class PoisonCommand
             Separation = Positive(args, "--separation", defaults.Separation),
             Seed = args.Int("--seed", 0, min: 0),
         };
-        int batch = args.Int("--batch", 256, min: 1);
+        int batch = args.Int("--batch", 256, 1, nameof(ResourceLimits.MaxBatchSize));
         int top = args.Int("--top", 20, min: 0);
         var device = (args.String("--device") ?? "cpu").Trim().ToLowerInvariant();
         var exclude = args.String("--exclude-out");
@@ -74,7 +74,7 @@ internal static class PoisonCommand
             BatchSize = batch,
             Checks = [new CheckConfig("poisoning", PoisoningCheck.CheckName, settings)],
         };
-        var report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, new ScanOptions(device), progress));
+        var report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, new ScanOptions(device), progress, cancellationToken));
         var check = report.Checks.Single();
         Print(stdout, report, check, top);
         ReportOutputs.Write(services, report, outputs);
@@ -98,13 +98,13 @@ internal static class PoisonCommand
             output.WriteLine(table.Title + ":");
             output.WriteLine("  " + string.Join(" | ", table.Columns));
             foreach (var row in table.Rows)
-                output.WriteLine("  " + string.Join(" | ", row));
+                output.WriteLine("  " + string.Join(" | ", row.Select(cell => UntrustedText.Escape(cell))));
         }
         foreach (var finding in check.Findings)
         {
             output.WriteLine($"{finding.Rule.Id}: {finding.Message}");
             foreach (var s in (finding.Samples ?? []).Take(top))
-                output.WriteLine(string.Create(c, $"  #{s.Index,-6} score {s.Score:0.000}  {s.Location}"));
+                output.WriteLine(string.Create(c, $"  #{s.Index,-6} score {s.Score:0.000}  {UntrustedText.Escape(s.Location)}"));
         }
         output.WriteLine(check.Findings.Count == 0 ? "result:     no class flagged" : $"result:     {check.Findings.Count} class(es) flagged");
     }

@@ -14,8 +14,9 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class ScanCommand
 {
-    public static int Run(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static int Run(ArgumentReader args, CliSession session, CancellationToken cancellationToken = default)
     {
+        var (stdout, stderr) = (session.Out, session.Err);
         var configPath = args.Positional(0, "config file (advscan scan advscan.json)");
         var outputs = ReportOutputs.Read(args);
         var (shardIndex, shardCount) = Shard(args.String("--shard"));
@@ -31,19 +32,19 @@ internal static class ScanCommand
         {
             using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
             var scanner = services.GetRequiredService<Scanner>();
-            config = ScanConfigReader.Load(configPath, scanner.Registry);
+            config = ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
             foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
             report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress, cancellationToken));
-            stdout.WriteLine(ScanSummary.Describe(report));
+            foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
             ReportOutputs.Write(services, report, outputs, cancellationToken);
         }
         catch (InvalidInputException e)
         {
-            stderr.WriteLine(Diagnostics.BadInput(e, configPath));
+            session.Log.Emit(stderr, Diagnostics.BadInput(e, configPath));
             return CliApp.BadInput;
         }
-        foreach (var line in Diagnostics.Gates(report)) stdout.WriteLine(line);
+        foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);
         return report.Passed ? CliApp.Success : CliApp.CheckFailed;
     }
 
@@ -125,48 +126,56 @@ internal static class ReportOutputs
 /// <summary>The canonical <c>file(line,col): error CODE: message</c> lines MSBuild and CI log parsers pick up.</summary>
 internal static class Diagnostics
 {
-    public static IEnumerable<string> Gates(ScanReport report) =>
+    /// <summary>A failed gate is an error, a near-threshold one a warning, on the config line that set the threshold.</summary>
+    public static IEnumerable<Diagnostic> Gates(ScanReport report) =>
         report.Gates.Where(g => g.Status != GateStatus.Pass).Select(g =>
-            $"{report.ConfigFile}({g.Gate.Line},1): {(g.Status == GateStatus.Fail ? "error" : "warning")} {g.Rule.Id}: {g.Message}");
+            new Diagnostic(g.Status == GateStatus.Fail ? "error" : "warning", g.Rule.Id, report.ConfigFile, g.Gate.Line, g.Message));
 
     /// <summary>
     /// ADV2001 for the config, ADV2002 for a model, ADV2003 for data or anything else the config points at. A problem
     /// in a referenced file may be located on the config line that names it; the code still says which file is bad.
     /// </summary>
-    public static string BadInput(InvalidInputException e, string configPath)
+    public static Diagnostic BadInput(InvalidInputException e, string configPath)
     {
         var file = e.File ?? configPath;
         var subject = e.InnerException is InvalidInputException { File: { } inner } ? inner : file;
-        string code = Path.GetFullPath(subject) == Path.GetFullPath(configPath) ? "ADV2001"
-            : subject.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "ADV2002" : "ADV2003";
-        var where = e.Line is { } line ? $"{file}({line},1)" : file;
-        return $"{where}: error {code}: {e.Problem}";
+        string code = SamePath(subject, configPath) ? DiagnosticIds.BadConfig
+            : subject.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? DiagnosticIds.BadModel : DiagnosticIds.BadData;
+        return new Diagnostic("error", code, file, e.Line, e.Problem);
+    }
+
+    private static bool SamePath(string a, string b)
+    {
+        try { return Path.GetFullPath(a) == Path.GetFullPath(b); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { return a == b; }
     }
 }
 
-/// <summary>What a person reads at the end of a scan: clean accuracy, every curve point, every gate.</summary>
+/// <summary>What a person reads at the end of a scan: clean accuracy, every curve point, every gate; names from the inputs escaped.</summary>
 internal static class ScanSummary
 {
-    public static string Describe(ScanReport report)
+    public const string AllPass = "result:   all gates pass";
+
+    public static IEnumerable<string> Lines(ScanReport report)
     {
         var c = CultureInfo.InvariantCulture;
-        var text = new System.Text.StringBuilder();
-        text.AppendLine(c, $"model:    {report.ModelFile} (sha256 {report.ModelSha256[..12]})");
-        text.AppendLine(c, $"data:     {report.Data}");
-        text.AppendLine(c, $"sample:   {report.Examples} examples, seed {report.Seed}, device {report.Device}");
-        text.AppendLine(c, $"clean:    {Format(report.CleanAccuracy)}");
+        // Paths are printed whole (LineWriter still escapes what they hold); names are escaped and cut here.
+        yield return $"model:    {report.ModelFile} (sha256 {report.ModelSha256[..12]})";
+        yield return $"data:     {report.Data}";
+        yield return string.Create(c, $"sample:   {report.Examples} examples, seed {report.Seed}, device {report.Device}");
+        yield return $"clean:    {Format(report.CleanAccuracy)}";
         foreach (var attack in report.Attacks)
             foreach (var p in attack.Result.Curve)
             {
-                text.Append(c, $"{attack.Config.Id,-9} eps {p.Epsilon:0.####}: robust {Format(p.RobustAccuracy)}, success {p.AttackSuccess.Value:P1}");
+                var text = new System.Text.StringBuilder();
+                text.Append(c, $"{UntrustedText.Escape(attack.Config.Id),-9} eps {p.Epsilon:0.####}: robust {Format(p.RobustAccuracy)}, success {p.AttackSuccess.Value:P1}");
                 if (p.Transfer is { } t) text.Append(c, $", transfer {t.Value:P1}");
                 if (p.RuntimeDisagreements > 0) text.Append(c, $", {p.RuntimeDisagreements} runtime disagreement(s)");
-                text.AppendLine();
+                yield return text.ToString();
             }
         foreach (var g in report.Gates)
-            text.AppendLine(c, $"gate {g.Gate.Id}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})");
-        text.Append(report.Passed ? "result:   all gates pass" : "result:   a gate failed");
-        return text.ToString();
+            yield return $"gate {UntrustedText.Escape(g.Gate.Id)}: {g.Status.ToString().ToLowerInvariant()} ({g.Message})";
+        yield return report.Passed ? AllPass : "result:   a gate failed";
     }
 
     private static string Format(Proportion p) =>

@@ -11,11 +11,12 @@ internal static class ScanProgressDisplay
 {
     public static T Run<T>(TextWriter stderr, bool forcePlain, Func<IProgress<ScanProgress>, T> work)
     {
-        bool interactive = !forcePlain && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected
+        var console = stderr is LineWriter lines ? lines.Inner : stderr;
+        bool interactive = !forcePlain && ReferenceEquals(console, Console.Error) && !Console.IsErrorRedirected
             && AnsiConsole.Profile.Capabilities.Interactive;
         if (!interactive) return work(new PlainLines(stderr));
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        return console.Progress()
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return ansi.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context => work(new Bars(context)));
     }
@@ -29,7 +30,8 @@ internal static class ScanProgressDisplay
             lock (_tasks)
             {
                 if (!_tasks.TryGetValue(value.Stage, out var task))
-                    _tasks[value.Stage] = task = context.AddTask(Markup.Escape(value.Stage), maxValue: Math.Max(1, value.Total));
+                    // A stage is named after an attack or check id from the config: no terminal escape or newline gets through.
+                    _tasks[value.Stage] = task = context.AddTask(Markup.Escape(UntrustedText.Escape(value.Stage, 60)), maxValue: Math.Max(1, value.Total));
                 task.Value = value.Done;
             }
         }

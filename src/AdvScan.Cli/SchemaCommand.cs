@@ -13,7 +13,7 @@ internal static class SchemaCommand
         args.RejectUnknown();
         using var services = ScanCommand.Services();
         var schema = ConfigSchema.Write(services.GetRequiredService<Scanner>().Registry);
-        if (output is null) stdout.Write(schema);
+        if (output is null) LineWriter.Document(stdout, schema);
         else OutputFiles.Write(output, schema);
         return CliApp.Success;
     }

@@ -28,7 +28,7 @@ internal static class StripCommand
         var inputsPath = args.String("--inputs") ?? throw new InvalidInputException(null, "missing --inputs <suspect data>");
         var calibrationLabels = args.String("--calibration-labels");
         var inputsLabels = args.String("--inputs-labels");
-        var options = new StripOptions(args.Int("--overlays", 20, min: 1), args.Double("--false-rejection", 0.05), args.Int("--seed", 0));
+        var options = new StripOptions(args.Int("--overlays", 20, 1, nameof(ResourceLimits.MaxQueries)), args.Double("--false-rejection", 0.05), args.Int("--seed", 0));
         var json = args.String("--json");
         args.RejectUnknown();
         options.Validate();

@@ -12,8 +12,8 @@ internal static class TrainCommand
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <IDX images file, or a folder holding one>");
         var outPath = args.String("--out") ?? throw new InvalidInputException(null, "missing --out <model.onnx>");
         var options = new TrainingOptions(
-            Epochs: args.Int("--epochs", 5, min: 1),
-            BatchSize: args.Int("--batch", 64, min: 1),
+            Epochs: args.Int("--epochs", 5, 1, nameof(ResourceLimits.MaxEpochs)),
+            BatchSize: args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)),
             LearningRate: args.Double("--lr", 1e-3),
             Seed: args.Int("--seed", 0),
             MaxShift: args.Int("--shift", 0, min: 0));

@@ -33,7 +33,7 @@ internal static class UnlearnCommand
         var labels = args.String("--labels");
         var outPath = args.String("--out") ?? throw new InvalidInputException(null, "missing --out <model.onnx>");
         var truthPath = args.String("--truth");
-        var options = new UnlearningOptions(args.Double("--share", 0.2), args.Int("--epochs", 3, min: 1), args.Int("--batch", 32, min: 1),
+        var options = new UnlearningOptions(args.Double("--share", 0.2), args.Int("--epochs", 3, 1, nameof(ResourceLimits.MaxEpochs)), args.Int("--batch", 32, 1, nameof(ResourceLimits.MaxBatchSize)),
             args.Double("--lr", 1e-3), args.Int("--seed", 0));
         double judgeShare = args.Double("--judge", 0.2);
         var json = args.String("--json");
