@@ -141,7 +141,14 @@ public sealed class HtmlReporter : IReporter
 
     private static void Row(StringBuilder h, string name, string value) => h.Append(C, $"<tr><th>{E(name)}</th><td>{E(value)}</td></tr>\n");
 
-    internal static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>
+    /// Report text, names from the model, data and config included: control and bidi characters made visible (a bidi
+    /// override would reorder what a reviewer reads), cut at <see cref="MaxText"/> characters, then HTML-encoded.
+    /// </summary>
+    internal static string E(string text) => WebUtility.HtmlEncode(UntrustedText.Escape(text, MaxText));
+
+    /// <summary>The longest text a report shows whole (messages and descriptions fit; a 50 MB class name does not).</summary>
+    internal const int MaxText = 2000;
 
     internal static string Percent(double value) => (value * 100).ToString("0.0", C) + "%";
 

@@ -79,7 +79,7 @@ public sealed class MarkdownReporter : IReporter
     internal static string Cell(string text)
     {
         var s = new StringBuilder(text.Length);
-        foreach (var ch in text)
+        foreach (var ch in UntrustedText.Escape(text, HtmlReporter.MaxText))
         {
             if (ch is '\r' or '\n') s.Append(' ');
             else if (ch == '<') s.Append("&lt;");
@@ -91,6 +91,6 @@ public sealed class MarkdownReporter : IReporter
         return s.ToString();
     }
 
-    /// <summary>Inside a code span only a backtick could end it early; newlines would break the line.</summary>
-    private static string Code(string text) => text.Replace('`', '\'').Replace('\n', ' ').Replace('\r', ' ');
+    /// <summary>Inside a code span only a backtick could end it early; newlines (escaped) would break the line.</summary>
+    private static string Code(string text) => UntrustedText.Escape(text, HtmlReporter.MaxText).Replace('`', '\'');
 }

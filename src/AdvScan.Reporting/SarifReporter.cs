@@ -186,9 +186,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         w.WriteString("ruleId", gate.Rule.Id);
         w.WriteNumber("ruleIndex", IndexOf(rules, gate.Rule));
         w.WriteString("level", gate.Status == GateStatus.Fail ? "error" : "warning");
-        w.WriteStartObject("message");
-        w.WriteString("text", ResultMessage(gate, attack));
-        w.WriteEndObject();
+        WriteMessage(w, "message", ResultMessage(gate, attack));
 
         w.WriteStartArray("locations");
         if (config is not null) WriteLocation(w, config, Math.Max(1, gate.Gate.Line), $"gate '{gate.Gate.Id}' sets the threshold here");
@@ -297,12 +295,19 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// A message people read (in code review, in the editor through the analyzers): ids and names from the config and
+    /// data in it are escaped, so a gate id cannot make it span lines; the properties keep the raw values.
+    /// </summary>
     private static void WriteMessage(Utf8JsonWriter w, string name, string text)
     {
         w.WriteStartObject(name);
-        w.WriteString("text", text);
+        w.WriteString("text", UntrustedText.Escape(text, MaxMessage));
         w.WriteEndObject();
     }
+
+    /// <summary>The longest message written whole.</summary>
+    private const int MaxMessage = 4000;
 
     /// <summary>
     /// Stable across runs: it hashes what identifies the gate (rule, gate id, config path relative to the root), never
