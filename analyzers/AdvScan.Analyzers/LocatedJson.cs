@@ -7,7 +7,7 @@ namespace AdvScan.Analyzers;
 
 /// <summary>
 /// A JSON value with where it sits in the file, so a config problem is reported on its own key or number.
-/// <see cref="MiniJson"/> (the MSBuild task's reader) drops positions; this one keeps them and stays dependency-free
+/// <see cref="MiniJson"/> (the SARIF reader) drops positions; this one keeps them and stays dependency-free
 /// for the same reason (an analyzer must not bring a JSON library that could clash with the compiler host's).
 /// </summary>
 internal sealed class LocatedJson

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -58,7 +59,7 @@ public sealed class ResolveAdvScanCli : Task
         {
             ResolvedCliPath = CliLocator.Resolve(CliPath, ProjectDirectory) ?? "";
             if (ResolvedCliPath.Length == 0 && ReportMissing)
-                Log.LogError(null, "ADV4001", null, Project, 0, 0, 0, 0,
+                Log.LogError(null, DiagnosticIds.CliNotFound, null, Project, 0, 0, 0, 0,
                     "The AdvScan CLI was not found at '{0}'. Set AdvScanCliPath to advscan.dll, an `advscan` executable or a " +
                     "command on PATH, or leave it empty to run the `advscan` tool of the repository's tool manifest.", CliPath);
             return !Log.HasLoggedErrors;
@@ -68,7 +69,7 @@ public sealed class ResolveAdvScanCli : Task
         if (manifest == null)
         {
             if (ReportMissing)
-                Log.LogError(null, "ADV4001", null, Project, 0, 0, 0, 0,
+                Log.LogError(null, DiagnosticIds.CliNotFound, null, Project, 0, 0, 0, 0,
                     "The AdvScan CLI was not found: no .NET tool manifest (.config/dotnet-tools.json) in '{0}' or above lists {1}. " +
                     "At the repository root run `dotnet new tool-manifest` and `dotnet tool install {1}` and commit the manifest, " +
                     "or set AdvScanCliPath.", ProjectDirectory, ToolPackageId);
@@ -83,7 +84,7 @@ public sealed class ResolveAdvScanCli : Task
                 : RestoreExitCode == "0"
                     ? "`dotnet tool restore` succeeded but left no package for this RID."
                     : "`dotnet tool restore` exited with code " + RestoreExitCode + ": " + LastLines(RestoreOutput, 5);
-            Log.LogError(null, "ADV4001", null, manifest, 0, 0, 0, 0,
+            Log.LogError(null, DiagnosticIds.CliNotFound, null, manifest, 0, 0, 0, 0,
                 "The AdvScan CLI {0} {1} this manifest names is not restored for {2} under '{3}'. {4}",
                 ToolPackageId, version, RuntimeIdentifier, Root(), why);
         }
@@ -101,21 +102,15 @@ public sealed class ResolveAdvScanCli : Task
             foreach (var candidate in new[] { Path.Combine(dir.FullName, ".config", "dotnet-tools.json"), Path.Combine(dir.FullName, "dotnet-tools.json") })
             {
                 if (!File.Exists(candidate)) continue;
-                Dictionary<string, object?>? root;
-                try { root = MiniJson.Parse(File.ReadAllText(candidate)) as Dictionary<string, object?>; }
-                catch (FormatException) { root = null; }
-                catch (IOException) { root = null; }
-                if (root == null) continue;
-                if (root.TryGetValue("tools", out var t) && t is Dictionary<string, object?> tools)
+                if (JsonFile.Read(candidate) is not { ValueKind: JsonValueKind.Object } root) continue;
+                var tool = JsonFile.Members(JsonFile.Member(root, "tools"))
+                    .Where(t => string.Equals(t.Name, ToolPackageId, StringComparison.OrdinalIgnoreCase)).Select(t => (JsonElement?)t.Value).FirstOrDefault();
+                if (JsonFile.String(tool, "version") is { } pinned)
                 {
-                    var entry = tools.FirstOrDefault(kv => string.Equals(kv.Key, ToolPackageId, StringComparison.OrdinalIgnoreCase)).Value;
-                    if (entry is Dictionary<string, object?> tool && tool.TryGetValue("version", out var v) && v is string pinned)
-                    {
-                        version = pinned;
-                        return candidate;
-                    }
+                    version = pinned;
+                    return candidate;
                 }
-                if (root.TryGetValue("isRoot", out var isRoot) && isRoot is bool b && b) return null;
+                if (JsonFile.Member(root, "isRoot") is { ValueKind: JsonValueKind.True }) return null;
             }
         }
         return null;
@@ -160,14 +155,10 @@ public sealed class ResolveAdvScanCli : Task
         var home = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME");
         if (string.IsNullOrEmpty(home)) home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var record = Path.Combine(home, ".dotnet", "toolResolverCache", "1", ToolPackageId.ToLowerInvariant());
-        List<object?>? entries;
-        try { entries = File.Exists(record) ? MiniJson.Parse(File.ReadAllText(record)) as List<object?> : null; }
-        catch (FormatException) { entries = null; }
-        catch (IOException) { entries = null; }
-        foreach (var entry in entries?.OfType<Dictionary<string, object?>>() ?? Enumerable.Empty<Dictionary<string, object?>>())
+        foreach (var entry in JsonFile.Items(JsonFile.Read(record)))
         {
-            if (!(entry.TryGetValue("Version", out var v) && v is string recorded && CacheVersions(version).Contains(recorded.ToLowerInvariant()))) continue;
-            if (!(entry.TryGetValue("PathToExecutable", out var p) && p is string executable && File.Exists(executable))) continue;
+            if (!(JsonFile.String(entry, "Version") is { } recorded && CacheVersions(version).Contains(recorded.ToLowerInvariant()))) continue;
+            if (!(JsonFile.String(entry, "PathToExecutable") is { } executable && File.Exists(executable))) continue;
             var dll = Path.Combine(Path.GetDirectoryName(executable) ?? "", Path.GetFileNameWithoutExtension(executable) + ".dll");
             return File.Exists(dll) ? dll : executable;
         }

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -53,7 +54,7 @@ public sealed class ResolveAdvScanInputs : Task
             var configMetadata = model.GetMetadata("Config");
             if (string.IsNullOrEmpty(configMetadata))
             {
-                Log.LogError(null, "ADV4002", null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0,
+                Log.LogError(null, DiagnosticIds.MSBuildInputs, null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0,
                     "AdvScanModel '{0}' has no Config metadata; write <AdvScanModel Include=\"{0}\" Config=\"advscan.json\" />.", model.ItemSpec);
                 continue;
             }
@@ -104,32 +105,26 @@ public sealed class ResolveAdvScanInputs : Task
     /// </summary>
     private IEnumerable<string> FilesNamedBy(string config, string itemModel)
     {
-        Dictionary<string, object?>? root;
-        try { root = File.Exists(config) ? MiniJson.Parse(File.ReadAllText(config)) as Dictionary<string, object?> : null; }
-        catch (FormatException) { root = null; }
-        catch (IOException) { root = null; }
-        if (root == null) yield break;
+        if (JsonFile.Read(config) is not { ValueKind: JsonValueKind.Object } root) yield break;
         var folder = Path.GetDirectoryName(config) ?? ProjectDirectory;
 
-        if (root.TryGetValue("model", out var m) && m is string configModel)
+        if (JsonFile.String(root, "model") is { } configModel)
         {
             var resolved = Resolve(folder, configModel);
             if (resolved != null && !string.Equals(resolved, itemModel, StringComparison.Ordinal))
-                Log.LogWarning(null, "ADV4003", null, config, 0, 0, 0, 0,
+                Log.LogWarning(null, DiagnosticIds.MSBuildConfigWarning, null, config, 0, 0, 0, 0,
                     "The config scans '{0}', but the AdvScanModel item names '{1}'; the scan uses the config's model.", resolved, itemModel);
             if (resolved != null) yield return resolved;
         }
-        root.TryGetValue("data", out var data);
-        var dataObject = data as Dictionary<string, object?>;
-        var dataPath = data as string ?? (dataObject != null && dataObject.TryGetValue("path", out var p) ? p as string : null);
+        var data = JsonFile.Member(root, "data");
+        var dataPath = data is { ValueKind: JsonValueKind.String } text ? text.GetString() : JsonFile.String(data, "path");
         if (dataPath != null)
             foreach (var f in FilesAt(Resolve(folder, dataPath))) yield return f;
-        if (dataObject != null && dataObject.TryGetValue("labels", out var l) && l is string labels && Resolve(folder, labels) is { } labelFile)
+        if (JsonFile.String(data, "labels") is { } labels && Resolve(folder, labels) is { } labelFile)
             yield return labelFile;
-        if (root.TryGetValue("attacks", out var a) && a is List<object?> attacks)
-            foreach (var attack in attacks.OfType<Dictionary<string, object?>>())
-                if (attack.TryGetValue("surrogate", out var s) && s is string surrogate && Resolve(folder, surrogate) is { } surrogateFile)
-                    yield return surrogateFile;
+        foreach (var attack in JsonFile.Items(JsonFile.Member(root, "attacks")))
+            if (JsonFile.String(attack, "surrogate") is { } surrogate && Resolve(folder, surrogate) is { } surrogateFile)
+                yield return surrogateFile;
     }
 
     private static string? Resolve(string folder, string path)

@@ -3,11 +3,12 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace AdvScan.MSBuild;
+namespace AdvScan.Analyzers;
 
 /// <summary>
-/// Just enough JSON to find the files an <c>advscan.json</c> names. The task assembly targets netstandard2.0 and must
-/// load in any MSBuild (Visual Studio's included), so it carries no JSON library that could clash with the host's.
+/// Just enough JSON to read a scan's SARIF (<see cref="SarifGate"/>). The analyzers load in every compiler host (the
+/// SDK's, Visual Studio's), where a JSON library of their own could clash with the host's, so they carry none; the
+/// MSBuild task, which runs where MSBuild provides System.Text.Json, uses that instead.
 /// Objects become <see cref="Dictionary{TKey,TValue}"/>, arrays <see cref="List{T}"/>, strings, doubles, bools, null.
 /// Validating the config is the CLI's job; a malformed file throws <see cref="FormatException"/> here.
 /// </summary>
