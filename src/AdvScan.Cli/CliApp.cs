@@ -80,8 +80,16 @@ public static class CliApp
             + "\n" + GlobalOptions.Usage.Replace("{LIMITS}", GlobalOptions.LimitsUsage(), StringComparison.Ordinal);
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
+        Run(args, stdout, stderr, cancellationToken, out _);
+
+    /// <param name="workStillRunning">
+    /// True when --timeout ran out and the work did not stop within <see cref="Grace"/>: it is still running on a
+    /// background thread, and a process should end now without exit handlers (the `advscan` entry point does).
+    /// </param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, out bool workStillRunning)
     {
+        workStillRunning = false;
         var output = new LineWriter(stdout);
         var errors = new LineWriter(stderr);
         GlobalOptions options;
@@ -96,7 +104,7 @@ public static class CliApp
             return BadInput;
         }
         var session = new CliSession(output, errors, new DiagnosticLog(options.DiagnosticsFile), options, cancellationToken);
-        int exit = options.Timeout is { } timeout ? RunWithTimeout(session, timeout) : Guarded(session, cancellationToken, timedOut: () => false);
+        int exit = options.Timeout is { } timeout ? RunWithTimeout(session, timeout, out workStillRunning) : Guarded(session, cancellationToken, timedOut: () => false);
         try
         {
             session.Log.Save();
@@ -112,10 +120,11 @@ public static class CliApp
     /// <summary>
     /// Runs the command on a thread of its own and waits for it, its timeout and then <see cref="Grace"/>: cancelled
     /// work normally stops at its next check, but a step that never checks (a native call, a reader blocked on input)
-    /// must not keep CI waiting, so the process is then answered for and ends (the thread is a background one).
+    /// must not keep CI waiting, so the command is then answered for and the process ends (<see cref="HardExit"/>).
     /// </summary>
-    private static int RunWithTimeout(CliSession session, TimeSpan timeout)
+    private static int RunWithTimeout(CliSession session, TimeSpan timeout, out bool stillRunning)
     {
+        stillRunning = false;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(session.UserCancellation);
         bool Expired() => timer.IsCancellationRequested && !session.UserCancellation.IsCancellationRequested;
         int exit = InternalError;
@@ -124,6 +133,7 @@ public static class CliApp
         timer.CancelAfter(timeout);
         worker.Start();
         if (worker.Join(timeout + Grace)) return exit;
+        stillRunning = true;
         Stop(session, timeout, stopped: false);
         return TimedOut;
     }
@@ -185,7 +195,7 @@ public static class CliApp
         return (args[0], args.Count > 1 ? args[1] : null) switch
         {
             ("model", "check") => ModelCheckCommand.Run(new ArgumentReader(args.Skip(2)), stdout),
-            ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
+            ("eval", _) => EvalCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
             ("train", _) => TrainCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
             ("scan", _) => ScanCommand.Run(new ArgumentReader(args.Skip(1)), session, cancellationToken),
             ("schema", _) => SchemaCommand.Run(new ArgumentReader(args.Skip(1)), stdout),

@@ -6,7 +6,7 @@ namespace AdvScan.Cli;
 
 internal static class EvalCommand
 {
-    public static int Run(ArgumentReader args, TextWriter output)
+    public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellationToken = default)
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan eval --model m.onnx --data D)");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
@@ -23,7 +23,7 @@ internal static class EvalCommand
         args.RejectUnknown();
         OutputFiles.Prepare(jsonPath);
 
-        var report = Evaluation.Run(model, data, options);
+        var report = Evaluation.Run(model, data, options, cancellationToken);
         var c = CultureInfo.InvariantCulture;
         output.WriteLine($"model:      {report.Model}");
         output.WriteLine($"data:       {report.Data} ({report.DatasetSize} examples)");

@@ -13,6 +13,9 @@ public static class Program
             e.Cancel = true;
             cancellation.Cancel();
         };
-        return CliApp.Run(args, Console.Out, Console.Error, cancellation.Token);
+        var exit = CliApp.Run(args, Console.Out, Console.Error, cancellation.Token, out var workStillRunning);
+        // Timed-out work that did not stop is still inside native code: end without running exit handlers under it.
+        if (workStillRunning) HardExit.Now(exit);
+        return exit;
     }
 }
