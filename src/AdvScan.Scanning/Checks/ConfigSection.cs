@@ -114,7 +114,9 @@ public sealed class ConfigSection
         if ((t as JValue)?.Value is not long v || v < min || v > max)
         {
             var got = UntrustedText.Escape(t.ToString(Formatting.None), 40);
-            throw At(t, max is int.MaxValue or long.MaxValue ? $"{key} must be an integer >= {min}, got {got}" : $"{key} must be an integer in [{min}, {max}], got {got}");
+            // Below an open-ended range the minimum is what matters; anything too large is told the whole range.
+            bool belowOpenRange = max is int.MaxValue or long.MaxValue && (t as JValue)?.Value is long low && low < min;
+            throw At(t, belowOpenRange ? $"{key} must be an integer >= {min}, got {got}" : $"{key} must be an integer in [{min}, {max}], got {got}");
         }
         return v;
     }
