@@ -39,7 +39,9 @@ public sealed class HostileRun : IDisposable
     /// <summary>A subfolder that is the input's root (the model's folder, the data root, the config's folder).</summary>
     public string Root => Directory.CreateDirectory(Path.Combine(Folder, "root")).FullName;
 
-    public static HostileOutcome Advscan(IEnumerable<string> args, TimeSpan? timeout = null, long maxRssBytes = 3L << 30, string? workingDirectory = null)
+    /// <param name="environment">Variables set for the child (a GC heap limit that makes a real allocation fail, say).</param>
+    public static HostileOutcome Advscan(IEnumerable<string> args, TimeSpan? timeout = null, long maxRssBytes = 3L << 30, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(60);
         var info = new ProcessStartInfo("dotnet")
@@ -52,6 +54,7 @@ public sealed class HostileRun : IDisposable
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "advscan.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
