@@ -71,6 +71,7 @@ public sealed class ConfigSchemaTests : IDisposable
               "device": "cpu",
               "batchSize": 16,
               "nearThreshold": 0.05,
+              "limits": { "maxSteps": 1000, "maxConfigBytes": 1048576 },
               "attacks": [
                 { "id": "p", "attack": "pgd", "norm": "l2", "eps": [0.5, 1.5], "steps": 5, "stepSize": 0.1, "restarts": 2,
                   "randomStart": false, "targetClass": 3 },
@@ -89,6 +90,7 @@ public sealed class ConfigSchemaTests : IDisposable
         var config = ScanConfigReader.Parse(json, files.PathOf("all.json"));
         Assert.Equal(3, config.Attacks.Count);
         Assert.Equal(4, config.Gates.Count);
+        Assert.Equal(1000, config.Limits!.MaxSteps);
     }
 
     public void Dispose() => files.Dispose();
