@@ -75,6 +75,12 @@ public class ConfigFileAnalyzerTests
     }
 
     [Fact]
+    public void A_limits_section_is_a_known_key()
+    {
+        Assert.Empty(Problems("""{ "model": "m.onnx", "limits": { "maxSteps": 200000 } }"""));
+    }
+
+    [Fact]
     public void A_check_gate_may_name_its_check_s_own_budget_key()
     {
         Assert.Empty(Problems("""{ "gates": [ { "metric": "patchSuccess", "check": "patch", "area": 0.1, "max": 0.2 } ] }"""));
