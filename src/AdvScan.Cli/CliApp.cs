@@ -213,6 +213,16 @@ public static class CliApp
     /// <summary>The one line a timed-out command ends with; anything the still-running work prints afterwards is dropped.</summary>
     private static void Stop(CliSession session, TimeSpan timeout, bool stopped)
     {
+        // Once: the main thread (the work did not stop) and the work itself (it stopped late) may both get here.
+        lock (session)
+        {
+            if (session.Err.IsClosed) return;
+            Report(session, timeout, stopped);
+        }
+    }
+
+    private static void Report(CliSession session, TimeSpan timeout, bool stopped)
+    {
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         session.Log.Emit(session.Err, new Diagnostic("error", DiagnosticIds.TimedOut, null, null,
             $"'advscan {session.Verb}' did not finish within its --timeout of {seconds} s; " +

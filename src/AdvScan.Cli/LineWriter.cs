@@ -18,6 +18,12 @@ internal sealed class LineWriter(TextWriter inner) : TextWriter
     private readonly object gate = new();
     private bool closed;
 
+    /// <summary>Whether <see cref="Close"/> has been called.</summary>
+    public bool IsClosed
+    {
+        get { lock (gate) return closed; }
+    }
+
     /// <summary>The writer underneath (for a progress display that needs the real console).</summary>
     public TextWriter Inner => inner;
 
