@@ -29,8 +29,9 @@ public sealed class HostileBuildTests(PackedExample workspace)
             }
             """.ReplaceLineEndings("\n"));
 
+    /// <summary>The build's errors: the console logger ends each with its project; the tool's own lines (messages) end without.</summary>
     private static string[] Errors(BuildResult build) =>
-        Regex.Matches(build.Output, @"^.*error [A-Z]+\d{4}:.*$", RegexOptions.Multiline).Select(m => m.Value.Trim()).Distinct().ToArray();
+        Regex.Matches(build.Output, @"^.*error [A-Z]+\d{4}:.*\[[^\]]*\.csproj\]\s*$", RegexOptions.Multiline).Select(m => m.Value.Trim()).Distinct().ToArray();
 
     [Fact]
     public void A_scan_that_would_run_for_hours_is_ended_after_AdvScanTimeout_with_one_ADV4006_error_and_no_process_left()
@@ -72,6 +73,7 @@ public sealed class HostileBuildTests(PackedExample workspace)
 
         Assert.True(passing.ExitCode == 0, passing.ToString());
         Assert.Empty(Errors(passing));
+        Assert.Contains("0 Error(s)", passing.Output);
         Assert.DoesNotMatch(new Regex(@"^\s*src/Evil\.cs", RegexOptions.Multiline), passing.Output);
         // The tool printed the id, escaped, as a message of the build log.
         Assert.Contains(@"gate g\nsrc/Evil.cs(7,1): error ADV1002: forged: pass", passing.Output);
@@ -88,6 +90,7 @@ public sealed class HostileBuildTests(PackedExample workspace)
         Assert.True(failing.ExitCode != 0, failing.ToString());
         var error = Assert.Single(Errors(failing));
         Assert.Matches(new Regex(Regex.Escape(Path.Combine(project, Config)) + $@"\({line},1\): error ADV1001: clean accuracy "), error);
+        Assert.Contains("1 Error(s)", failing.Output);
         Assert.DoesNotMatch(new Regex(@"Evil\.cs\(7,1\): error", RegexOptions.Multiline), failing.Output);
     }
 
