@@ -161,9 +161,8 @@ internal static class AttackCommand
         }
         catch (UnsupportedModelException e)
         {
-            var ops = string.Join(", ", e.Unsupported.Select(u => $"{u.OpType} (node '{u.Node}')"));
             throw new InvalidInputException(model.DisplayName,
-                $"uses operators AdvScan cannot differentiate: {ops}, so the white-box attack '{request.Attack}' cannot run on it; " +
+                $"uses operators AdvScan cannot differentiate: {e.Operators}, so the white-box attack '{request.Attack}' cannot run on it; " +
                 "use a black-box attack instead: --attack square (queries ONNX Runtime only), or --attack transfer --surrogate <a differentiable model with the same input>",
                 inner: e);
         }
