@@ -62,7 +62,7 @@ internal static class AttackCommand
         request.Settings.Validate(dataset.ClassNames.Count);
         var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
 
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, request.Device);
         using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
         using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
         var attackRun = new ScanAttackRun(request.Attack, request.Settings, request.Epsilons, model,

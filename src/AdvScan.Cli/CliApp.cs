@@ -18,7 +18,10 @@ public static class CliApp
     public const int Cancelled = 130;
 
     private static readonly string UsageTemplate = ("""
-        usage: advscan <command> [arguments]
+        usage: advscan <command> [arguments] [--threads N]
+
+        --threads N (any command): CPU threads for libtorch and for ONNX Runtime's sessions alike (default: libtorch's,
+        the machine's physical cores).
 
         commands:
           model check <model.onnx> [--device cpu|cuda] [--batch N] [--seed S] [--tolerance T]
@@ -66,6 +69,7 @@ public static class CliApp
     {
         try
         {
+            using var threads = ThreadOption.Apply(ref args);
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 stdout.WriteLine(Usage());

@@ -96,7 +96,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         for (int i = 0; i < inputs.Length; i++)
         {
             CheckShape(_model.Inputs[i], inputs[i]);
-            values[_inputNames[i]] = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            var input = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            values[_inputNames[i]] = ReducedPrecisionBoundary.Round(input, _model.Inputs[i].ElementType);
         }
 
         var signature = string.Join(";", inputs.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
@@ -155,7 +156,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             foreach (var t in fresh.Values) t.Dispose();
             return result;
         }
-        return wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        var outputs = wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        if (ReferenceEquals(wanted, _outputNames))
+            for (int o = 0; o < outputs.Length; o++) outputs[o] = ReducedPrecisionBoundary.Round(outputs[o], _model.Outputs[o].ElementType);
+        return outputs;
     }
 
     /// <summary>Parameters by their ONNX initializer names (float initializers only).</summary>

@@ -44,7 +44,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         var checks = config.Checks.Select(c => Located(file, c.Line, () => registry.Check(c.Check) ?? throw new InvalidInputException(null, $"check '{c.Check}' is not registered"))).ToList();
         var model = Located(file, config.ModelLine, () => OnnxModel.Load(config.Model));
         using var dataset = Located(file, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, device);
 
         var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
         var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
