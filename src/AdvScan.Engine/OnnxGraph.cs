@@ -28,6 +28,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, long[]> _constantLongs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, Tensor>> _shapeCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _shapeValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lastUse;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
@@ -49,6 +50,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         LoadInitializers(options.TrainableInitializers);
         MarkShapeSubgraphs();
         FoldConstants();
+        ReleaseFoldedAway();
+        _lastUse = ActivationLifetimes.LastUses(_plan.Select(p => p.Folded ? null : p.Node).ToList());
         OpHistogram = model.Proto.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
     }
@@ -108,8 +111,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         // nodes after the stop have not run), so a later full run of this signature still evaluates them.
         var missing = new HashSet<string>(wanted.Where(n => Lookup(n, values, cached) is null), StringComparer.Ordinal);
         bool complete = true;
-        foreach (var step in _plan)
+        var lifetimes = new ActivationLifetimes(_lastUse);
+        for (int stepIndex = 0; stepIndex < _plan.Count; stepIndex++)
         {
+            var step = _plan[stepIndex];
             if (missing.Count == 0 && !ReferenceEquals(wanted, _outputNames)) { complete = false; break; }
             if (step.Folded) continue;
             if (step.ShapeOnly && cached is not null) continue;
@@ -128,7 +133,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 var context = new NodeContext(node, step.Opset, home, args,
                     i => i < node.Input.Count ? HostLongs(node.Input[i], cached) : null, _model.File);
-                results = step.Kernel(context);
+                results = ActivationLifetimes.RunInOwnScope(step.Kernel, context);
             }
             catch (InvalidInputException) { throw; }
             catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
@@ -140,9 +145,11 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 if (node.Output[o].Length == 0) continue;
                 values[node.Output[o]] = results[o];
+                lifetimes.Produced(results[o], args);
                 missing.Remove(node.Output[o]);
                 if (step.ShapeOnly && fresh is not null) fresh[node.Output[o]] = results[o].detach().cpu().DetachFromDisposeScope();
             }
+            lifetimes.Release(stepIndex, node, values, wanted);
         }
         if (fresh is not null && complete)
         {
@@ -304,6 +311,21 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                     _constantLongs[node.Output[o]] = value.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
             }
             step.Folded = true;
+        }
+    }
+
+    /// <summary>
+    /// Frees the constants that only folded nodes read: their folded results replace them, and keeping both held two
+    /// copies of, for example, a weight an exporter stored in another layout and transposed or cast in the graph.
+    /// </summary>
+    private void ReleaseFoldedAway()
+    {
+        var read = new HashSet<string>(_plan.Where(p => !p.Folded).SelectMany(p => p.Node.Input), StringComparer.Ordinal);
+        read.UnionWith(_outputNames);
+        foreach (var name in _constants.Keys.Where(n => !read.Contains(n)).ToList())
+        {
+            _constants[name].Dispose();
+            _constants.Remove(name);
         }
     }
 
