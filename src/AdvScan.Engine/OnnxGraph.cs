@@ -136,6 +136,11 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 results = ActivationLifetimes.RunInOwnScope(step.Kernel, context);
             }
             catch (InvalidInputException) { throw; }
+            catch (Exception e) when (OutOfMemory.Is(e))
+            {
+                throw OutOfMemory.Refuse(_model.File, inputs.Length > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : 1,
+                    $"in node '{UntrustedText.Escape(OnnxModel.NodeLabel(node), 60)}' ({node.OpType})", e);
+            }
             catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
             {
                 var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));

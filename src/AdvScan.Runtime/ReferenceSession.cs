@@ -70,6 +70,9 @@ public sealed class ReferenceSession : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // ONNX Runtime's CPU arena keeps the largest batch's activations reserved after every run, on top of what
+            // libtorch needs for the attack's backward pass; without it each run's buffers go back to the allocator.
+            EnableCpuMemArena = false,
         };
         var device = runtime.Device.Trim().ToLowerInvariant();
         if (device == "cpu") return options;
@@ -110,6 +113,10 @@ public sealed class ReferenceSession : IDisposable
         {
             using var results = _session.Run([ToOrt(_inputName, input.Data, dims, _session.InputMetadata[_inputName].ElementDataType)]);
             return results.Select(ToHost).ToList();
+        }
+        catch (OnnxRuntimeException e) when (OutOfMemory.Is(e))
+        {
+            throw OutOfMemory.Refuse(_display, input.Shape.Length > 0 ? input.Shape[0] : 1, "in ONNX Runtime", e);
         }
         catch (OnnxRuntimeException e)
         {
