@@ -17,7 +17,7 @@ namespace AdvScan.Bench;
 /// (m) Peak resident memory of `model check`, PGD (2 steps, ONNX Runtime judging) and the patch check (2 steps, one EOT
 /// draw per image) at a batch size, each in a fresh process (a peak never goes down), against a plain PyTorch
 /// forward+backward to the input of the same torchvision architecture at the same batch (bench/peer/fwdbwd_memory.py).
-/// `--memory DIR --models resnet50,vit_b_16 --batches 1,8`: DIR holds NAME.onnx exported by
+/// `--memory DIR --models resnet50,vit_b_16 --batches 1,8 [--parts check,pgd,patch]`: DIR holds NAME.onnx exported by
 /// bench/peer/export_torchvision.py. Target: AdvScan / PyTorch <= 1.5. Also prints where a run's memory goes: RSS after
 /// parsing the model, after ONNX Runtime's session, and after importing the graph.
 /// </summary>
@@ -25,7 +25,7 @@ internal static class MemoryBench
 {
     private const string Python = "/usr/bin/python3";
 
-    public static void Run(string repositoryRoot, string modelDir, string[] models, int[] batches, int threads)
+    public static void Run(string repositoryRoot, string modelDir, string[] models, int[] batches, int threads, ISet<string> parts)
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"(m) peak RSS (MiB) per batch size, 224x224, threads {threads}, each figure its own process");
@@ -35,10 +35,10 @@ internal static class MemoryBench
             {
                 var model = Path.Combine(modelDir, name + ".onnx");
                 double? peer = Peer(repositoryRoot, name, batch, threads);
-                var check = Child(model, batch, "check", threads);
-                var pgd = Child(model, batch, "pgd", threads);
-                var patch = Child(model, batch, "patch", threads);
-                string Cell(Dictionary<string, double>? m) => m is null ? "failed".PadRight(18)
+                var check = parts.Contains("check") ? Child(model, batch, "check", threads) : null;
+                var pgd = parts.Contains("pgd") ? Child(model, batch, "pgd", threads) : null;
+                var patch = parts.Contains("patch") ? Child(model, batch, "patch", threads) : null;
+                string Cell(Dictionary<string, double>? m) => m is null ? "-".PadRight(18)
                     : (peer is { } p ? string.Create(inv, $"{m["peak"],7:F0} ({m["peak"] / p:F2}x)") : string.Create(inv, $"{m["peak"],7:F0}")).PadRight(18);
                 Console.WriteLine(string.Create(inv, $"    {name,-12} {batch,5}  {(peer is { } q ? q.ToString("F0", inv) : "n/a"),15}   {Cell(check)} {Cell(pgd)} {Cell(patch)}"));
                 if (check is not null)
@@ -63,6 +63,7 @@ internal static class MemoryBench
             using var runtime = RuntimeSessions.Open(model);
             marks["session"] = Rss();
             using var graph = OnnxGraph.Import(model);
+            model.ReleaseWeights();
             marks["imported"] = Rss();
             var random = new Random(1);
             var pixels = new float[batch * 3 * 224 * 224];
@@ -129,16 +130,8 @@ internal static class MemoryBench
         var inv = CultureInfo.InvariantCulture;
         try
         {
-            var start = new ProcessStartInfo(Python, [Path.Combine(root, "bench", "peer", "fwdbwd_memory.py"), name, batch.ToString(inv), threads.ToString(inv)])
-                { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["OMP_NUM_THREADS"] = threads.ToString(inv);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0) return null;
-            using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-            return json.RootElement.GetProperty("peak_mib").GetDouble();
+            using var json = PeerBench.RunPythonJson(Path.Combine(root, "bench", "peer", "fwdbwd_memory.py"), [name, batch.ToString(inv), threads.ToString(inv)], threads);
+            return json?.RootElement.GetProperty("peak_mib").GetDouble();
         }
         catch (System.ComponentModel.Win32Exception)
         {

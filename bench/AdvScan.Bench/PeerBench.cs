@@ -96,10 +96,19 @@ internal static class PeerBench
 
     private static (double Agree, double MedianMs, string Torch)? RunPython(string root, string model, string images, string labels, string logits, int threads, int reps)
     {
-        var script = Path.Combine(root, "bench", "peer", "pgd_pytorch.py");
         var inv = CultureInfo.InvariantCulture;
-        var start = new ProcessStartInfo(Python, [script, model, images, labels, logits, Batch.ToString(inv), Steps.ToString(inv),
-            StepSize.ToString(inv), Epsilon.ToString(inv), threads.ToString(inv), reps.ToString(inv)]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var json = RunPythonJson(Path.Combine(root, "bench", "peer", "pgd_pytorch.py"), [model, images, labels, logits, Batch.ToString(inv), Steps.ToString(inv),
+            StepSize.ToString(inv), Epsilon.ToString(inv), threads.ToString(inv), reps.ToString(inv)], threads);
+        if (json is null) return null;
+        var r = json.RootElement;
+        return (r.GetProperty("agree_max_abs").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("torch").GetString() ?? "?");
+    }
+
+    /// <summary>Runs a peer script with the thread count in OMP_NUM_THREADS; its last stdout line parsed as JSON, or null (said why).</summary>
+    internal static JsonDocument? RunPythonJson(string script, IEnumerable<string> arguments, int threads)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var start = new ProcessStartInfo(Python, [script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(inv);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
@@ -110,8 +119,6 @@ internal static class PeerBench
             Console.WriteLine($"    PyTorch side failed (exit {process.ExitCode}): {error.Trim().Split('\n').LastOrDefault()}");
             return null;
         }
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var r = json.RootElement;
-        return (r.GetProperty("agree_max_abs").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("torch").GetString() ?? "?");
+        return JsonDocument.Parse(output.Trim().Split('\n')[^1]);
     }
 }

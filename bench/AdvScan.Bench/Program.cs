@@ -35,7 +35,8 @@ public static class Program
         {
             var models = (StringOption(args, "--models") ?? "resnet50,vit_b_16").Split(',');
             var batches = (StringOption(args, "--batches") ?? "1,8").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
-            MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads);
+            var parts = (StringOption(args, "--parts") ?? "check,pgd,patch").Split(',').ToHashSet(StringComparer.Ordinal);
+            MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads, parts);
             return 0;
         }
         if (args.Contains("--patch"))

@@ -157,7 +157,9 @@ internal static class AttackCommand
     {
         try
         {
-            return OnnxGraph.Import(model, new ImportOptions(request.Device));
+            var graph = OnnxGraph.Import(model, new ImportOptions(request.Device));
+            model.ReleaseWeights();
+            return graph;
         }
         catch (UnsupportedModelException e)
         {

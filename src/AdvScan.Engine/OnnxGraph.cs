@@ -183,6 +183,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// </summary>
     public ModelProto ExportModel()
     {
+        if (_model.WeightsReleased)
+            throw new InvalidOperationException($"{_model.DisplayName}: its initializer data was released after import, so it cannot be written back; import a freshly loaded model");
         var proto = _model.Proto.Clone();
         var graph = proto.Graph;
         for (int i = 0; i < graph.Initializer.Count; i++)

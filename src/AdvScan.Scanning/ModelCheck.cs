@@ -60,6 +60,7 @@ public static class ModelCheck
         for (long i = 0; i < count; i++) data[i] = (float)random.NextDouble();
 
         using var runtime = RuntimeSessions.Open(model, options.Device);
+        model.ReleaseWeights();
         var reference = runtime.RunFirst(new HostTensor(data, shape));
 
         using var scope = torch.NewDisposeScope();
