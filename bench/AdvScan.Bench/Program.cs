@@ -35,7 +35,7 @@ public static class Program
         {
             var models = (StringOption(args, "--models") ?? "resnet50,vit_b_16").Split(',');
             var batches = (StringOption(args, "--batches") ?? "1,8").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
-            var parts = (StringOption(args, "--parts") ?? "check,pgd,patch").Split(',').ToHashSet(StringComparer.Ordinal);
+            var parts = (StringOption(args, "--parts") ?? "peer,check,pgd,patch").Split(',').ToHashSet(StringComparer.Ordinal);
             MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads, parts);
             return 0;
         }
