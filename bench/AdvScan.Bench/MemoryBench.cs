@@ -111,18 +111,9 @@ internal static class MemoryBench
     {
         var self = Environment.ProcessPath!;
         var dll = typeof(MemoryBench).Assembly.Location;
-        var start = new ProcessStartInfo(self, [dll, "--memory-run", model, batch.ToString(CultureInfo.InvariantCulture), what, "--threads", threads.ToString(CultureInfo.InvariantCulture)])
-            { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Console.WriteLine($"    {what} at batch {batch} failed (exit {process.ExitCode}): {error.Trim().Split('\n').FirstOrDefault()}");
-            return null;
-        }
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Trim().Split('\n')[^1]);
+        var start = new ProcessStartInfo(self, [dll, "--memory-run", model, batch.ToString(CultureInfo.InvariantCulture), what, "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
+        var line = PeerBench.LastLine(start, $"{what} at batch {batch}");
+        return line is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(line);
     }
 
     private static double? Peer(string root, string name, int batch, int threads)

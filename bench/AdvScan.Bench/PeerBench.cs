@@ -108,17 +108,23 @@ internal static class PeerBench
     internal static JsonDocument? RunPythonJson(string script, IEnumerable<string> arguments, int threads)
     {
         var inv = CultureInfo.InvariantCulture;
-        var start = new ProcessStartInfo(Python, [script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Python, [script, .. arguments]);
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(inv);
+        var line = LastLine(start, "PyTorch side");
+        return line is null ? null : JsonDocument.Parse(line);
+    }
+
+    /// <summary>Runs a process to its end; its last stdout line, or null after printing why it failed.</summary>
+    internal static string? LastLine(ProcessStartInfo start, string what)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Console.WriteLine($"    PyTorch side failed (exit {process.ExitCode}): {error.Trim().Split('\n').LastOrDefault()}");
-            return null;
-        }
-        return JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        if (process.ExitCode == 0) return output.Trim().Split('\n')[^1];
+        Console.WriteLine($"    {what} failed (exit {process.ExitCode}): {error.Trim().Split('\n').LastOrDefault()}");
+        return null;
     }
 }
