@@ -25,8 +25,9 @@ internal static class BatchStatistics
         // Population variance (ONNX's ReduceVar), as PyTorch normalises a training batch.
         var variance = centered.mul(centered).mean(axes, keepdim: true);
         using var epsilon = eps.ToScalar();
-        var y = centered.mul(variance.add(epsilon).rsqrt()).mul(c.Input(1).reshape(perChannel));
         using var one = 1.ToScalar();
+        // add(Scalar, Scalar): TorchSharp's one-argument add makes its alpha an implicit Scalar (issue 24).
+        var y = centered.mul(variance.add(epsilon, one).rsqrt()).mul(c.Input(1).reshape(perChannel));
         y = y.add(c.Input(2).reshape(perChannel), one);
         if (c.OutputCount < 2) return [y];
         // running = input_running * momentum + current * (1 - momentum), for graphs that read the updated statistics.
