@@ -62,7 +62,7 @@ internal static class AttackCommand
         request.Settings.Validate(dataset.ClassNames.Count);
         var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
 
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, request.Device);
         using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
         using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
         var attackRun = new ScanAttackRun(request.Attack, request.Settings, request.Epsilons, model,
@@ -157,13 +157,14 @@ internal static class AttackCommand
     {
         try
         {
-            return OnnxGraph.Import(model, new ImportOptions(request.Device));
+            var graph = OnnxGraph.Import(model, new ImportOptions(request.Device));
+            model.ReleaseWeights();
+            return graph;
         }
         catch (UnsupportedModelException e)
         {
-            var ops = string.Join(", ", e.Unsupported.Select(u => $"{u.OpType} (node '{u.Node}')"));
             throw new InvalidInputException(model.DisplayName,
-                $"uses operators AdvScan cannot differentiate: {ops}, so the white-box attack '{request.Attack}' cannot run on it; " +
+                $"uses operators AdvScan cannot differentiate: {e.Operators}, so the white-box attack '{request.Attack}' cannot run on it; " +
                 "use a black-box attack instead: --attack square (queries ONNX Runtime only), or --attack transfer --surrogate <a differentiable model with the same input>",
                 inner: e);
         }

@@ -185,7 +185,10 @@ public static class CliApp
 
     private static int Dispatch(CliSession session, CancellationToken cancellationToken)
     {
-        var args = session.Options.Verb;
+        var verb = session.Options.Verb.ToArray();
+        // --threads is taken out before the verb reads its options, and the previous count is restored afterwards.
+        using var threads = ThreadOption.Apply(ref verb);
+        IReadOnlyList<string> args = verb;
         var (stdout, stderr) = (session.Out, session.Err);
         if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
         {

@@ -43,7 +43,7 @@ internal static class StripCommand
         if (!clean.Shape.Skip(1).SequenceEqual(suspect.Shape.Skip(1)))
             throw new InvalidInputException(calibrationPath,
                 $"calibration images are {string.Join("x", clean.Shape.Skip(1))} but the inputs are {string.Join("x", suspect.Shape.Skip(1))}");
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model);
         var oracle = new RuntimeOracle(runtime, calibration.Mapping.ToModelInputHost);
         var detector = StripDetector.Calibrate(oracle, clean.Pixels, clean.Shape, options);
         var entropies = detector.Entropies(suspect.Pixels, suspect.Shape);

@@ -54,14 +54,14 @@ internal static class UnlearnCommand
         var judge = HostImages.Read(dataset, order[..judgeCount]);
         var tuneIndices = order[judgeCount..];
         var tune = HostImages.Read(dataset, tuneIndices);
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model);
 
         var (trigger, target, source) = truthPath is null ? Recover(model, runtime, dataset, tuneIndices, options.Seed) : Known(truthPath, judge, dataset.ClassNames);
         output.WriteLine($"trigger:      {source}");
         var before = BackdoorEffect.Measure(new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost), judge, trigger, target);
         var result = Unlearning.Unlearn(model, tune, trigger, dataset.Mapping, dataset.ClassNames, options);
         result.Model.Save(outPath);
-        using var after = ReferenceSession.Open(OnnxModel.Load(outPath));
+        using var after = RuntimeSessions.Open(OnnxModel.Load(outPath));
         var effect = BackdoorEffect.Measure(new RuntimeOracle(after, dataset.Mapping.ToModelInputHost), judge, trigger, target);
 
         var c = CultureInfo.InvariantCulture;

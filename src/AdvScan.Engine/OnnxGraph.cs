@@ -18,6 +18,7 @@ namespace AdvScan.Engine;
 public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 {
     private const int MaxCachedShapeSignatures = 32;
+    private const long LargeModelBytes = 64L << 20;
     private static readonly HashSet<string> ShapeOnlyOps = ["Shape", "Size"];
     private static readonly HashSet<string> NonDeterministicOps = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"];
 
@@ -28,6 +29,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, long[]> _constantLongs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, Tensor>> _shapeCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _shapeValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lastUse;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
@@ -49,6 +51,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         LoadInitializers(options.TrainableInitializers);
         MarkShapeSubgraphs();
         FoldConstants();
+        ReleaseFoldedAway();
+        _lastUse = ActivationLifetimes.LastUses(_plan.Select(p => p.Folded ? null : p.Node).ToList());
         OpHistogram = model.Proto.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
     }
@@ -69,6 +73,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// <summary>Imports a parsed model. Unsupported ops, bad tensors and non-finite weights fail here, before any work.</summary>
     public static OnnxGraph Import(OnnxModel model, ImportOptions? options = null)
     {
+        // A large model's file bytes are garbage once parsed, but nothing on the managed heap asks for a collection
+        // before the weights' native copies are made (a ViT-B/16's 330 MB stayed through import): collect first.
+        if (model.File is not null && File.Exists(model.File) && new FileInfo(model.File).Length > LargeModelBytes)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         using var scope = torch.NewDisposeScope();
         var graph = new OnnxGraph(model, options ?? ImportOptions.Default);
         return graph;
@@ -96,7 +104,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         for (int i = 0; i < inputs.Length; i++)
         {
             CheckShape(_model.Inputs[i], inputs[i]);
-            values[_inputNames[i]] = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            var input = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            values[_inputNames[i]] = ReducedPrecisionBoundary.Round(input, _model.Inputs[i].ElementType);
         }
 
         var signature = string.Join(";", inputs.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
@@ -107,8 +116,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         // nodes after the stop have not run), so a later full run of this signature still evaluates them.
         var missing = new HashSet<string>(wanted.Where(n => Lookup(n, values, cached) is null), StringComparer.Ordinal);
         bool complete = true;
-        foreach (var step in _plan)
+        var lifetimes = new ActivationLifetimes(_lastUse);
+        for (int stepIndex = 0; stepIndex < _plan.Count; stepIndex++)
         {
+            var step = _plan[stepIndex];
             if (missing.Count == 0 && !ReferenceEquals(wanted, _outputNames)) { complete = false; break; }
             if (step.Folded) continue;
             if (step.ShapeOnly && cached is not null) continue;
@@ -127,9 +138,14 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 var context = new NodeContext(node, step.Opset, home, args,
                     i => i < node.Input.Count ? HostLongs(node.Input[i], cached) : null, _model.File);
-                results = step.Kernel(context);
+                results = ActivationLifetimes.RunInOwnScope(step.Kernel, context);
             }
             catch (InvalidInputException) { throw; }
+            catch (Exception e) when (OutOfMemory.Is(e))
+            {
+                throw OutOfMemory.Refuse(_model.File, inputs.Length > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : 1,
+                    $"in node '{UntrustedText.Escape(OnnxModel.NodeLabel(node), 60)}' ({node.OpType})", e);
+            }
             catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
             {
                 var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
@@ -139,9 +155,11 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 if (node.Output[o].Length == 0) continue;
                 values[node.Output[o]] = results[o];
+                lifetimes.Produced(results[o], args);
                 missing.Remove(node.Output[o]);
                 if (step.ShapeOnly && fresh is not null) fresh[node.Output[o]] = results[o].detach().cpu().DetachFromDisposeScope();
             }
+            lifetimes.Release(stepIndex, node, values, wanted);
         }
         if (fresh is not null && complete)
         {
@@ -155,7 +173,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             foreach (var t in fresh.Values) t.Dispose();
             return result;
         }
-        return wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        var outputs = wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        if (ReferenceEquals(wanted, _outputNames))
+            for (int o = 0; o < outputs.Length; o++) outputs[o] = ReducedPrecisionBoundary.Round(outputs[o], _model.Outputs[o].ElementType);
+        return outputs;
     }
 
     /// <summary>Parameters by their ONNX initializer names (float initializers only).</summary>
@@ -167,6 +188,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// </summary>
     public ModelProto ExportModel()
     {
+        if (_model.WeightsReleased)
+            throw new InvalidOperationException($"{_model.DisplayName}: its initializer data was released after import, so it cannot be written back; import a freshly loaded model");
         var proto = _model.Proto.Clone();
         var graph = proto.Graph;
         for (int i = 0; i < graph.Initializer.Count; i++)
@@ -300,6 +323,21 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                     _constantLongs[node.Output[o]] = value.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
             }
             step.Folded = true;
+        }
+    }
+
+    /// <summary>
+    /// Frees the constants that only folded nodes read: their folded results replace them, and keeping both held two
+    /// copies of, for example, a weight an exporter stored in another layout and transposed or cast in the graph.
+    /// </summary>
+    private void ReleaseFoldedAway()
+    {
+        var read = new HashSet<string>(_plan.Where(p => !p.Folded).SelectMany(p => p.Node.Input), StringComparer.Ordinal);
+        read.UnionWith(_outputNames);
+        foreach (var name in _constants.Keys.Where(n => !read.Contains(n)).ToList())
+        {
+            _constants[name].Dispose();
+            _constants.Remove(name);
         }
     }
 

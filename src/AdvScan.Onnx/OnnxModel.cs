@@ -123,10 +123,32 @@ public sealed class OnnxModel
         string.IsNullOrEmpty(node.Name) ? (node.Output.Count > 0 ? $"-> {node.Output[0]}" : "<unnamed>") : node.Name;
 
     /// <summary>Decodes every initializer (external data resolved inside <see cref="Directory"/>).</summary>
-    public IReadOnlyList<OnnxTensor> DecodeInitializers() =>
-        Proto.Graph.Initializer.Select(t => TensorDecoder.Decode(t, File, Directory)).ToList();
+    /// <remarks>Decoded one at a time as the caller iterates, so the host copies of all weights never exist at once.</remarks>
+    public IEnumerable<OnnxTensor> DecodeInitializers() => WeightsReleased
+        ? throw new InvalidOperationException($"{DisplayName}: its initializer data was released after import; load the model again")
+        : Proto.Graph.Initializer.Select(t => TensorDecoder.Decode(t, File, Directory));
 
-    public byte[] ToBytes() => Proto.ToByteArray();
+    public byte[] ToBytes() => WeightsReleased
+        ? throw new InvalidOperationException($"{DisplayName}: its initializer data was released after import; load the model again")
+        : Proto.ToByteArray();
+
+    /// <summary>Whether <see cref="ReleaseWeights"/> dropped the initializers' bytes.</summary>
+    public bool WeightsReleased { get; private set; }
+
+    /// <summary>
+    /// Drops the bytes of every initializer larger than 4 KiB from <see cref="Proto"/> once the engine has made its
+    /// tensors and ONNX Runtime has loaded the model from its file: until then the parsed protobuf held a third copy of
+    /// every weight (a ViT-B/16 holds 330 MiB). Only for a model read from a file (ONNX Runtime re-reads nothing, but an
+    /// in-memory model has no other copy); afterwards decoding the initializers or the whole model again is refused.
+    /// </summary>
+    public void ReleaseWeights()
+    {
+        if (File is null || WeightsReleased) return;
+        foreach (var tensor in Proto.Graph.Initializer)
+            if (tensor.RawData.Length > 4096) tensor.RawData = ByteString.Empty;
+        WeightsReleased = true;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+    }
 
     public void Save(string path) => System.IO.File.WriteAllBytes(path, ToBytes());
 

@@ -77,7 +77,7 @@ public static class Evaluation
         int batchSize = fixedBatch > 0 ? fixedBatch : options.BatchSize;
 
         var clock = Stopwatch.StartNew();
-        using var session = ReferenceSession.Open(model);
+        using var session = RuntimeSessions.Open(model);
         var seen = new Dictionary<int, (int Count, int Correct)>();
         int correct = 0, evaluated = 0;
         foreach (var batch in dataset.ReadBatches(indices, batchSize, cancellationToken))

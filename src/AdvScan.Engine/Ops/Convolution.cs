@@ -66,6 +66,7 @@ internal static class Convolution
             double eps = c.Float("epsilon", 1e-5f);
             return [(x - c.Input(3)) / (c.Input(4) + eps).sqrt() * c.Input(1) + c.Input(2)];
         }
+        if (c.Opset >= 14 && c.Int("training_mode", 0) != 0) return BatchStatistics.Normalize(c);
         var y = F.batch_norm(x, c.Input(3), c.Input(4), c.Input(1), c.Input(2), training: false, eps: c.Float("epsilon", 1e-5f));
         return [y];
     }

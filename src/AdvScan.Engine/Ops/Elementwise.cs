@@ -136,14 +136,6 @@ internal static class Elementwise
 
     [OnnxOp("Identity")] public static Tensor[] Identity(NodeContext c) => [c.Input(0).alias()];
 
-    [OnnxOp("Dropout")]
-    public static Tensor[] Dropout(NodeContext c)
-    {
-        // Inference semantics: identity, and the optional mask output is all true.
-        var x = c.Input(0);
-        return c.OutputCount > 1 ? [x.alias(), torch.ones_like(x, ScalarType.Bool)] : [x.alias()];
-    }
-
     private static Tensor Fold(NodeContext c, Func<Tensor, Tensor, Tensor> combine)
     {
         var result = c.Input(0);
