@@ -93,6 +93,12 @@ public static class CliApp
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;
         }
+        catch (NonFiniteOutputsException e)
+        {
+            // A finding on the model (its outputs have no argmax), not bad input: the run fails like a failed check.
+            stderr.WriteLine(e.Line());
+            return CheckFailed;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             stderr.WriteLine("cancelled; no report was written");

@@ -30,6 +30,9 @@ public sealed class ReferenceSession : IDisposable
 
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
+    /// <summary>The model's file (or a placeholder for an in-memory model), for messages about its outputs.</summary>
+    public string DisplayName => _display;
+
     public static ReferenceSession Open(OnnxModel model)
     {
         var options = new SessionOptions

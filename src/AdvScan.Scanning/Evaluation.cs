@@ -90,14 +90,14 @@ public static class Evaluation
                 Array.Resize(ref input, input.Length / batch.Count * fixedBatch);
                 shape[0] = fixedBatch;
             }
-            var logits = session.RunFirst(new HostTensor(input, shape));
-            int classes = checked((int)(logits.Count / shape[0]));
+            var logits = Predictions.Scores(session, new HostTensor(input, shape), shape[0]);
+            int classes = checked((int)(logits.Length / shape[0]));
             for (int i = 0; i < batch.Count; i++)
             {
                 int label = batch.Labels[i];
                 if (label >= classes)
                     throw new InvalidInputException(batch.Sources[i], $"label {label} is outside the model's {classes} classes");
-                bool hit = Predictions.ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
+                bool hit = Predictions.ArgMax(logits.AsSpan(i * classes, classes)) == label;
                 var (c, h) = seen.GetValueOrDefault(label);
                 seen[label] = (c + 1, h + (hit ? 1 : 0));
                 if (hit) correct++;

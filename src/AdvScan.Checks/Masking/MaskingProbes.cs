@@ -18,7 +18,7 @@ internal static class MaskingProbes
     public static float[] Scores(ReferenceSession runtime, PixelMapping mapping, LabeledBatch batch)
     {
         var (data, shape) = mapping.ToModelInputHost(batch.Pixels, batch.Shape);
-        return runtime.RunFirst(new HostTensor(data, shape)).Data;
+        return AdvScan.Scanning.Predictions.Scores(runtime, new HostTensor(data, shape), shape[0]);
     }
 
     /// <summary>How many examples have an input gradient of cross-entropy that is all zero (or not finite), as the white-box attacks see it.</summary>
