@@ -73,6 +73,14 @@ public sealed class HostileModelFileTests : IDisposable
     }
 
     [Fact]
+    public void A_nul_in_the_model_path_is_bad_input_not_an_argument_exception()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => OnnxModel.Load(Path.Combine(Root, "model.onnx\0../../../etc/passwd")));
+        Assert.Contains("NUL", e.Message);
+        Assert.DoesNotContain('\0', e.Message);
+    }
+
+    [Fact]
     public void A_model_larger_than_the_model_byte_limit_is_refused_before_it_is_read()
     {
         var path = Path.Combine(Root, "model.onnx");
