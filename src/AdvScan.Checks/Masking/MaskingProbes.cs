@@ -31,7 +31,7 @@ internal static class MaskingProbes
         var loss = F.cross_entropy(model.Logits(input), labels, reduction: nn.Reduction.None);
         var gradient = torch.autograd.grad([loss.sum()], [input])[0].detach().flatten(1);
         var largest = gradient.abs().nan_to_num(0, 0, 0).amax(1);
-        var unusable = largest.le(ZeroGradient).logical_or(gradient.isfinite().all(1).logical_not());
+        var unusable = largest.LessOrEqual(ZeroGradient).logical_or(gradient.isfinite().all(1).logical_not());
         return (int)unusable.sum().item<long>();
     }
 
