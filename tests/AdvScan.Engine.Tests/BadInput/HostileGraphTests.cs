@@ -3,6 +3,7 @@ using AdvScan.Onnx;
 using AdvScan.Onnx.Protobuf;
 using AdvScan.Runtime;
 using Google.Protobuf;
+using AdvScan.Cli.Tests.Hostile;
 using TorchSharp;
 
 namespace AdvScan.Engine.Tests.BadInput;
@@ -14,22 +15,7 @@ namespace AdvScan.Engine.Tests.BadInput;
 /// </summary>
 public class HostileGraphTests
 {
-    /// <summary>A chain of <paramref name="nodes"/> Relu nodes written in reverse order, the worst order for a quadratic sort.</summary>
-    private static OnnxModel ReversedChain(int nodes)
-    {
-        var b = new OnnxGraphBuilder("long-chain");
-        b.Input("input", OnnxDataType.Float, 1, 4);
-        b.Output($"v{nodes}", OnnxDataType.Float, 1, 4);
-        var proto = b.Build();
-        for (int i = nodes; i >= 1; i--)
-        {
-            var node = new NodeProto { OpType = "Relu", Name = $"n{i}" };
-            node.Input.Add(i == 1 ? "input" : $"v{i - 1}");
-            node.Output.Add($"v{i}");
-            proto.Graph.Node.Add(node);
-        }
-        return OnnxModel.Parse(proto.ToByteArray(), "chain.onnx");
-    }
+    private static OnnxModel ReversedChain(int nodes) => OnnxModel.Parse(HostileModels.ReversedChain(nodes).ToByteArray(), "chain.onnx");
 
     [Fact]
     public void A_200000_node_graph_imports_in_under_10_seconds()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AdvScan.Cli.Tests.Hostile;
 using AdvScan.Onnx;
 using AdvScan.Onnx.Protobuf;
 using Google.Protobuf;
@@ -46,13 +47,6 @@ public sealed class HostileModelFileTests : IDisposable
         return path;
     }
 
-    private static void Fifo(string path)
-    {
-        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
-        mkfifo.WaitForExit();
-        Assert.Equal(FileKind.Fifo, TrustBoundary.KindOf(path));
-    }
-
     private static InvalidInputException RefusedAtLoad(string path, string fragment)
     {
         var clock = Stopwatch.StartNew();
@@ -68,7 +62,7 @@ public sealed class HostileModelFileTests : IDisposable
     public void A_fifo_as_the_model_is_refused_by_its_kind_without_blocking()
     {
         var path = Path.Combine(Root, "model.onnx");
-        Fifo(path);
+        HostileModels.Fifo(path);
         RefusedAtLoad(path, "FIFO");
     }
 
@@ -109,7 +103,7 @@ public sealed class HostileModelFileTests : IDisposable
     [Fact]
     public void External_data_that_is_a_fifo_is_refused_by_its_kind()
     {
-        Fifo(Path.Combine(Root, "fc.bin"));
+        HostileModels.Fifo(Path.Combine(Root, "fc.bin"));
         RefusedAtLoad(ModelWithExternalWeight("fc.bin"), "FIFO");
     }
 
@@ -147,7 +141,7 @@ public sealed class HostileModelFileTests : IDisposable
     public void Tensors_claiming_the_same_bytes_of_one_sparse_file_are_refused_by_its_real_size()
     {
         const long elements = 160_000_000; // 640 MB, claimed eight times: 5.1 GB of reads from one sparse file.
-        using (var sparse = new FileStream(Path.Combine(Root, "big.bin"), FileMode.CreateNew)) sparse.SetLength(elements * 4);
+        HostileModels.Sparse(Path.Combine(Root, "big.bin"), elements * 4);
         var proto = TestModels.SmallCnn().Build();
         for (int i = 0; i < 8; i++)
         {
