@@ -68,6 +68,9 @@ public sealed class OnnxModel
     {
         byte[] bytes;
         var limits = ResourceLimits.Current;
+        if (path.Contains('\0')) throw new InvalidInputException(null, "the model path contains a NUL character");
+        if (System.IO.Directory.Exists(path)) throw new InvalidInputException(path, "is a folder, not an ONNX model file");
+        if (!System.IO.File.Exists(path)) throw new InvalidInputException(path, "does not exist");
         using (var stream = TrustBoundary.OpenRead(path, what: "model"))
         {
             // Protobuf cannot parse a message of 2 GB or more, whatever the limit says.
