@@ -46,7 +46,9 @@ public static class DiagnosticIds
     public const string MaskingZeroBudget = "ADV1016";
     /// <summary>The random-patch control of the patch attack changes too many predictions: occlusion alone breaks the model (patchControlSuccess).</summary>
     public const string PatchControlSuccess = "ADV1017";
-    // Next free ADV1xxx: ADV1018.
+    /// <summary>ONNX Runtime returned NaN or infinite outputs for the scanned model: its predictions cannot be judged (never counted as class 0).</summary>
+    public const string NonFiniteOutputs = "ADV1018";
+    // Next free ADV1xxx: ADV1019.
 
     // ADV2xxx: bad input.
     /// <summary>MSBuild fallback: the CLI rejected its input without a coded diagnostic.</summary>

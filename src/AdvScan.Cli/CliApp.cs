@@ -158,6 +158,12 @@ public static class CliApp
             session.Log.Emit(errors, new Diagnostic("error", DiagnosticIds.BadInput, e.File, e.Line, e.Problem), $"error: {e.Message}");
             return BadInput;
         }
+        catch (NonFiniteOutputsException e)
+        {
+            // A finding on the model (its outputs have no argmax), not bad input: the run fails like a failed check.
+            session.Log.Emit(errors, new Diagnostic("error", e.DiagnosticId, e.Model, null, e.Message), e.Line());
+            return CheckFailed;
+        }
         catch (OperationCanceledException) when (session.UserCancellation.IsCancellationRequested)
         {
             errors.WriteLine("cancelled; no report was written");

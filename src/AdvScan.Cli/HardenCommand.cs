@@ -70,7 +70,10 @@ internal static class HardenCommand
     {
         if (model.Metadata.GetValueOrDefault(Architecture.ClassesMetadataKey) is { Length: > 0 } names) return names.Split(',');
         if (model.Outputs.Count > 0 && model.Outputs[0].Shape is { Count: 2 } shape && shape[1].Value is long k and > 0)
+        {
+            ResourceLimits.Check(k, ResourceLimits.Current.MaxClasses, "maxClasses", $"output '{UntrustedText.Escape(model.Outputs[0].Name)}' declares a class count that", model.File);
             return Enumerable.Range(0, (int)k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        }
         throw new InvalidInputException(model.File,
             $"has no '{Architecture.ClassesMetadataKey}' metadata and its output is not [batch, classes] with a fixed class count");
     }

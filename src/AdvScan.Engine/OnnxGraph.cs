@@ -146,10 +146,9 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 throw OutOfMemory.Refuse(_model.File, inputs.Length > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : 1,
                     $"in node '{UntrustedText.Escape(OnnxModel.NodeLabel(node), 60)}' ({node.OpType})", e);
             }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+            catch (Exception e) when (IsKernelFailure(e))
             {
-                var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
-                throw new InvalidInputException(_model.File, $"node '{OnnxModel.NodeLabel(node)}' ({node.OpType}) failed on inputs {shapes}: {FirstLine(e.Message)}", inner: e);
+                throw NodeFailed(node, args, e);
             }
             for (int o = 0; o < node.Output.Count && o < results.Length; o++)
             {
@@ -309,13 +308,21 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             if (!node.Input.All(i => i.Length == 0 || constant.Contains(i))) continue;
             var args = node.Input.Select(i => i.Length == 0 ? null : (Tensor?)(_constants.GetValueOrDefault(i) ?? _weights.GetValueOrDefault(i))).ToArray();
             Tensor[] results;
-            using (torch.no_grad())
+            var context = new NodeContext(node, step.Opset, Device, args, i => i < node.Input.Count ? _constantLongs.GetValueOrDefault(node.Input[i]) : null, _model.File);
+            // Sizes that come from values (ConstantOfShape, Expand, Tile, Range, Pad, Resize, broadcasts) are checked
+            // before the kernel allocates them; every other output after.
+            try
             {
-                var context = new NodeContext(node, step.Opset, Device, args, i => i < node.Input.Count ? _constantLongs.GetValueOrDefault(node.Input[i]) : null, _model.File);
-                results = step.Kernel(context);
+                FoldedSize.CheckBefore(context);
+                using (torch.no_grad()) results = step.Kernel(context);
+            }
+            catch (Exception e) when (IsKernelFailure(e))
+            {
+                throw NodeFailed(node, args, e);
             }
             for (int o = 0; o < node.Output.Count && o < results.Length; o++)
             {
+                FoldedSize.CheckAfter(context, results[o].numel());
                 var value = results[o].detach().DetachFromDisposeScope();
                 _constants[node.Output[o]] = value;
                 constant.Add(node.Output[o]);
@@ -341,30 +348,73 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Orders the nodes in waves, in linear time (Kahn's algorithm over value names): wave k holds, in file order, every
+    /// node whose last missing input a node of wave k-1 produced. A value produced twice is available from its first
+    /// producer. The order is the one the earlier quadratic scan produced, so random ops draw in the same sequence.
+    /// </summary>
     private static List<PlannedNode> Sort(OnnxModel model)
     {
         var graph = model.Proto.Graph;
+        var nodes = graph.Node;
         var available = new HashSet<string>(StringComparer.Ordinal) { "" };
         foreach (var i in graph.Input) available.Add(i.Name);
         foreach (var i in graph.Initializer) available.Add(i.Name);
-        var pending = graph.Node.ToList();
-        var ordered = new List<PlannedNode>(pending.Count);
-        while (pending.Count > 0)
+
+        // For every value not yet available, the nodes waiting on it (once per input slot), and per node the count.
+        var waiting = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var missing = new int[nodes.Count];
+        var wave = new List<int>();
+        for (int n = 0; n < nodes.Count; n++)
         {
-            var ready = pending.Where(n => n.Input.All(available.Contains)).ToList();
-            if (ready.Count == 0)
-                throw new InvalidInputException(model.File, $"graph has a cycle or unresolved inputs around node '{OnnxModel.NodeLabel(pending[0])}' ({pending[0].OpType})");
-            foreach (var node in ready)
+            foreach (var input in nodes[n].Input)
             {
+                if (available.Contains(input)) continue;
+                missing[n]++;
+                if (!waiting.TryGetValue(input, out var list)) waiting[input] = list = [];
+                list.Add(n);
+            }
+            if (missing[n] == 0) wave.Add(n);
+        }
+
+        var ordered = new List<PlannedNode>(nodes.Count);
+        while (wave.Count > 0)
+        {
+            var next = new List<int>();
+            foreach (var n in wave)
+            {
+                var node = nodes[n];
                 OpRegistry.TryGet(node.Domain, node.OpType, out var kernel);
                 var domain = OnnxModel.NormalizeDomain(node.Domain);
                 var opset = model.Opsets.TryGetValue(domain, out var v) ? v : model.DefaultOpset;
                 ordered.Add(new PlannedNode(node, kernel, opset));
-                foreach (var o in node.Output) available.Add(o);
-                pending.Remove(node);
             }
+            foreach (var n in wave)
+                foreach (var output in nodes[n].Output)
+                    if (available.Add(output) && waiting.Remove(output, out var consumers))
+                        foreach (var c in consumers)
+                            if (--missing[c] == 0) next.Add(c);
+            next.Sort();
+            wave = next;
+        }
+        if (ordered.Count < nodes.Count)
+        {
+            int stuck = Array.FindIndex(missing, m => m > 0);
+            throw new InvalidInputException(model.File,
+                $"graph has a cycle or unresolved inputs around node '{UntrustedText.Escape(OnnxModel.NodeLabel(nodes[stuck]))}' ({UntrustedText.Escape(nodes[stuck].OpType)})");
         }
         return ordered;
+    }
+
+    /// <summary>What a kernel throws on inputs it cannot take (libtorch errors, shape and range checks): bad input, located at the node.</summary>
+    private static bool IsKernelFailure(Exception e) =>
+        e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException;
+
+    private InvalidInputException NodeFailed(NodeProto node, Tensor?[] args, Exception e)
+    {
+        var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
+        return new InvalidInputException(_model.File,
+            $"node '{UntrustedText.Escape(OnnxModel.NodeLabel(node))}' ({UntrustedText.Escape(node.OpType)}) failed on inputs {shapes}: {UntrustedText.Escape(FirstLine(e.Message), 300)}", inner: e);
     }
 
     private static string FirstLine(string message)

@@ -35,6 +35,9 @@ public sealed class ReferenceSession : IDisposable
     /// <summary>The element type ONNX Runtime is fed for the first input (Float16 for a float16 model, and so on).</summary>
     public OnnxDataType InputElementType => (OnnxDataType)(int)_session.InputMetadata[_inputName].ElementDataType;
 
+    /// <summary>The model's file (or a placeholder for an in-memory model), for messages about its outputs.</summary>
+    public string DisplayName => _display;
+
     public static ReferenceSession Open(OnnxModel model, RuntimeOptions? runtime = null)
     {
         using var options = CreateSessionOptions(runtime ?? RuntimeOptions.Default, model.File);

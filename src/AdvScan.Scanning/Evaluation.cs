@@ -73,7 +73,14 @@ public static class Evaluation
         if (classCount is { } count) CheckLabels(dataset, count);
 
         var indices = options.Limit is { } limit ? Sampling.Stratified(dataset.Labels, limit, options.Seed) : Enumerable.Range(0, dataset.Count).ToArray();
-        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? checked((int)b) : 0;
+        // A fixed batch dimension sizes every padded batch: bounded like any tensor AdvScan allocates for the model.
+        if (model.Inputs[0].Shape![0].Value is long declared && declared > 0)
+        {
+            double elements = (double)declared * spec.Channels * (spec.Height ?? 1) * (spec.Width ?? 1);
+            ResourceLimits.Check(elements >= long.MaxValue ? long.MaxValue : (long)elements, ResourceLimits.Current.MaxTensorElements, "maxTensorElements",
+                $"a batch of the input's fixed size {declared} has an element count that", model.DisplayName);
+        }
+        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? (int)b : 0;
         int batchSize = fixedBatch > 0 ? fixedBatch : options.BatchSize;
 
         var clock = Stopwatch.StartNew();
@@ -90,14 +97,14 @@ public static class Evaluation
                 Array.Resize(ref input, input.Length / batch.Count * fixedBatch);
                 shape[0] = fixedBatch;
             }
-            var logits = session.RunFirst(new HostTensor(input, shape));
-            int classes = checked((int)(logits.Count / shape[0]));
+            var logits = Predictions.Scores(session, new HostTensor(input, shape), shape[0]);
+            int classes = checked((int)(logits.Length / shape[0]));
             for (int i = 0; i < batch.Count; i++)
             {
                 int label = batch.Labels[i];
                 if (label >= classes)
                     throw new InvalidInputException(batch.Sources[i], $"label {label} is outside the model's {classes} classes");
-                bool hit = Predictions.ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
+                bool hit = Predictions.ArgMax(logits.AsSpan(i * classes, classes)) == label;
                 var (c, h) = seen.GetValueOrDefault(label);
                 seen[label] = (c + 1, h + (hit ? 1 : 0));
                 if (hit) correct++;

@@ -48,13 +48,16 @@ public static class ModelCheck
     {
         options ??= new ModelCheckOptions();
         var model = OnnxModel.Load(modelPath);
-        using var graph = OnnxGraph.Import(model, new ImportOptions(options.Device));
         if (model.Inputs.Count != 1)
             throw new InvalidInputException(model.File, $"has {model.Inputs.Count} inputs; AdvScan checks image classifiers with exactly one input");
         var input = model.Inputs[0];
-        if (input.Shape is null) throw new InvalidInputException(model.File, $"input '{input.Name}' declares no shape; AdvScan needs at least its rank");
+        if (input.Shape is null) throw new InvalidInputException(model.File, $"input '{UntrustedText.Escape(input.Name)}' declares no shape; AdvScan needs at least its rank");
         var shape = input.Shape.Select(d => d.Value is > 0 ? d.Value.Value : options.BatchSize).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
+        // The batch is synthesised from the declared shape alone: a 230-byte model declaring 12000x12000 asked for 2.4 GB.
+        long count = shape.Aggregate(1L, (a, b) => a > long.MaxValue / b ? long.MaxValue : a * b);
+        ResourceLimits.Check(count, ResourceLimits.Current.MaxTensorElements, "maxTensorElements",
+            $"the input model check synthesises for '{UntrustedText.Escape(input.Name)}' {input.ShapeText} (batch {options.BatchSize}) has an element count that", model.File);
+        using var graph = OnnxGraph.Import(model, new ImportOptions(options.Device));
         var random = new Random(options.Seed);
         var data = new float[count];
         for (long i = 0; i < count; i++) data[i] = (float)random.NextDouble();
