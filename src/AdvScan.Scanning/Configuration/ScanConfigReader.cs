@@ -20,26 +20,21 @@ public static class ScanConfigReader
     private static readonly string[] GateKeys = ["id", "metric", "attack", "check", "min", "max", "bound"];
 
     /// <param name="registry">What the config may name (<see cref="Scanner.Registry"/>, which includes plug-ins).</param>
-    public static ScanConfig Load(string path, ScanRegistry? registry = null)
+    /// <param name="outputRoot">Where outputs the config names are written (a patch check's savePatch); null: the config's folder.</param>
+    public static ScanConfig Load(string path, ScanRegistry? registry = null, string? outputRoot = null)
     {
         registry ??= ScanRegistry.Default;
-        string text;
-        try
-        {
-            if (!File.Exists(path)) throw new InvalidInputException(path, "config file does not exist");
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, $"cannot be read: {e.Message}", inner: e);
-        }
-        return Parse(text, Path.GetFullPath(path), registry);
+        if (path.Contains('\0')) throw new InvalidInputException(null, "the config path contains a NUL character");
+        if (TrustBoundary.KindOf(TrustBoundary.RealPath(path)) == FileKind.Missing) throw new InvalidInputException(path, "config file does not exist");
+        // A regular file (kind checked before the open), read whole only within the config limit.
+        var bytes = TrustBoundary.ReadAllBytes(path, ResourceLimits.Current.MaxConfigBytes, "config file");
+        return Parse(new System.Text.UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF'), Path.GetFullPath(path), registry, outputRoot);
     }
 
-    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null)
+    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null, string? outputRoot = null)
     {
         registry ??= ScanRegistry.Default;
-        var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json");
+        var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json", outputRoot is null ? null : Path.GetFullPath(outputRoot));
         root.RejectUnknown(TopLevel);
 
         var model = root.ExistingFile("model") ?? throw root.Fail(null, "missing required property \"model\"");
@@ -101,9 +96,12 @@ public static class ScanConfigReader
         if (!root.Has("data")) throw root.Fail(null, "missing required property \"data\"");
         if (!root.IsObject("data")) return new DataConfig(root.ExistingPath("data")!, null, root.LineOf("data"));
         var o = root.Section("data")!;
-        o.RejectUnknown(["path", "labels"]);
+        o.RejectUnknown(["path", "labels", "root"]);
         var path = o.ExistingPath("path") ?? throw o.Fail(null, "missing required property \"path\"");
-        return new DataConfig(path, o.ExistingFile("labels"), o.Line);
+        var dataRoot = o.ExistingPath("root");
+        if (dataRoot is not null && TrustBoundary.KindOf(TrustBoundary.RealPath(dataRoot)) != FileKind.Directory)
+            throw o.Fail("root", "data root must be a folder");
+        return new DataConfig(path, o.ExistingFile("labels"), o.Line, dataRoot);
     }
 
     private static SpecConfig ReadSpec(ConfigSection o)
