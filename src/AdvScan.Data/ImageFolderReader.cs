@@ -10,6 +10,19 @@ internal static class ImageFolderReader
 {
     public static IImageDataset Open(string folder, DatasetOptions options)
     {
+        try
+        {
+            return Read(folder, options);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder that cannot be listed (permissions, removed while listing) is bad input, not a crash.
+            throw new InvalidInputException(folder, $"cannot be listed: {UntrustedText.Escape(e.Message)}", inner: e);
+        }
+    }
+
+    private static IImageDataset Read(string folder, DatasetOptions options)
+    {
         var limits = ResourceLimits.Current;
         var root = DataFiles.Root(options.Root, folder);
         var classFolders = new List<string>();

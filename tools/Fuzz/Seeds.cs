@@ -21,9 +21,44 @@ internal static class Seeds
         {
             var dir = Directory.CreateDirectory(Path.Combine(folder, target)).FullName;
             foreach (var (name, bytes) in seeds) File.WriteAllBytes(Path.Combine(dir, name), bytes);
-            Console.WriteLine($"{target}: {seeds.Count} seed(s) in {dir}");
+            var tokens = Tokens(target).ToList();
+            File.WriteAllLines(Path.Combine(folder, target + ".dict"), tokens.Select((t, i) => $"t{i}=\"{Escape(t)}\""));
+            Console.WriteLine($"{target}: {seeds.Count} seed(s) in {dir}, {tokens.Count} dictionary tokens in {target}.dict");
         }
     }
+
+    /// <summary>
+    /// AFL dictionary tokens per target: the words and numbers a format is made of, and the values that break naive
+    /// readers (sizes at 2^31, 2^32 and 2^63, paths that climb out, special files), which byte flips rarely produce.
+    /// Written with C# escapes, one byte per character (Latin-1).
+    /// </summary>
+    private static IEnumerable<byte[]> Tokens(string target)
+    {
+        IEnumerable<string> numbers = ["0", "1", "-1", "2147483647", "2147483648", "4294967296", "9223372036854775807", "18446744073709551616", "1e308", "12000"];
+        IEnumerable<string> paths = ["../", "/", "..", "/dev/zero", "/proc/self/environ", "\0", "a.png", "sub/"];
+        IEnumerable<byte[]> sizes = [[0x7f, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xff], [0x80, 0x00, 0x00, 0x00], [0x00, 0x00, 0x2e, 0xe0], [0x00, 0x01, 0x00, 0x00]];
+        IEnumerable<string> words = target switch
+        {
+            "npy" or "npz" => ["\x93NUMPY", "'descr'", "'fortran_order'", "'shape'", "True", "False", "|u1", "<u1", "<f4", "<i4", "<i8", ">f4", "|O", "<f8", "[(", "(", ",)", ")", "L", .. numbers],
+            "idx" => ["\0\0\x08\x03", "\0\0\x08\x01", "\0\0\x0d\x03"],
+            "image" => ["\x89PNG\r\n\x1a\n", "IHDR", "IDAT", "IEND", "PLTE", "tRNS", "\xff\xd8\xff", "\xff\xc0", "RIFF", "WEBP", "VP8 ", "BM", "GIF89a"],
+            "csv" => ["path", "label", ",", "\"", "\"\"", "\r\n", "\n", "cat", "dog", .. paths, .. numbers],
+            "config" => ["\"model\"", "\"data\"", "\"path\"", "\"labels\"", "\"root\"", "\"spec\"", "\"layout\"", "\"sample\"", "\"size\"", "\"seed\"",
+                "\"attacks\"", "\"attack\"", "\"eps\"", "\"steps\"", "\"restarts\"", "\"queries\"", "\"checks\"", "\"check\"", "\"gates\"", "\"metric\"", "\"min\"", "\"max\"",
+                "\"savePatch\"", "\"saveExamples\"", "\"area\"", "\"surrogate\"", "\"truth\"", "\"pgd\"", "\"patch\"", "\"strip\"", "\"poisoning\"", "null", "[]", "{}", "\\u0000", .. paths, .. numbers],
+            "onnx" => ["location", "offset", "length", "checksum", "w.bin", "advscan.classes", "advscan.layout", "advscan.scale", "advscan.mean", .. paths],
+            _ => [],
+        };
+        foreach (var w in words) yield return Encoding.Latin1.GetBytes(w);
+        if (target is "idx" or "npz" or "image" or "onnx")
+            foreach (var s in sizes) yield return s;
+        if (target == "npz")
+            foreach (var w in new[] { "PK\x03\x04", "PK\x01\x02", "PK\x05\x06", "PK\x06\x06", "x.npy", "y.npy" }) yield return Encoding.Latin1.GetBytes(w);
+    }
+
+    /// <summary>AFL's dictionary syntax: printable ASCII as is, the rest (and quotes, backslashes) as \xNN.</summary>
+    private static string Escape(byte[] token) =>
+        string.Concat(token.Select(b => b is >= 0x20 and < 0x7f and not (byte)'"' and not (byte)'\\' ? ((char)b).ToString() : $"\\x{b:x2}"));
 
     private static IEnumerable<(string Target, IReadOnlyList<(string Name, byte[] Bytes)> Seeds)> All()
     {

@@ -35,7 +35,7 @@ export ADVSCAN_FUZZ_WORK=$out/work
 mkdir -p "$ADVSCAN_FUZZ_WORK"
 resume=$([ -f "$findings/default/fuzzer_stats" ] && echo "-i -" || echo "-i $out/seeds/$target")
 # -t: one input may take 5 s before it counts as a hang; -m none: the .NET runtime reserves more address space than AFL's default.
-afl-fuzz -V "$seconds" $resume -o "$findings" -t 5000 -m none -- dotnet "$app/AdvScan.Fuzz.dll" "$target" >"$findings/afl.log" 2>&1 || true
+afl-fuzz -V "$seconds" $resume -x "$out/seeds/$target.dict" -o "$findings" -t 5000 -m none -- dotnet "$app/AdvScan.Fuzz.dll" "$target" >"$findings/afl.log" 2>&1 || true
 rm -rf "$ADVSCAN_FUZZ_WORK"
 
 stats=$findings/default/fuzzer_stats
