@@ -35,7 +35,8 @@ export ADVSCAN_FUZZ_WORK=$out/work
 mkdir -p "$ADVSCAN_FUZZ_WORK"
 resume=$([ -f "$findings/default/fuzzer_stats" ] && echo "-i -" || echo "-i $out/seeds/$target")
 # -t: one input may take 5 s before it counts as a hang; -m none: the .NET runtime reserves more address space than AFL's default.
-afl-fuzz -V "$seconds" $resume -x "$out/seeds/$target.dict" -o "$findings" -t 5000 -m none -- dotnet "$app/AdvScan.Fuzz.dll" "$target" >"$findings/afl.log" 2>&1 || true
+# ADVSCAN_AFL_ARGS adds options, e.g. "-D" for AFL's deterministic stages (every dictionary token at every offset).
+afl-fuzz -V "$seconds" $resume -x "$out/seeds/$target.dict" ${ADVSCAN_AFL_ARGS:-} -o "$findings" -t 5000 -m none -- dotnet "$app/AdvScan.Fuzz.dll" "$target" >"$findings/afl.log" 2>&1 || true
 rm -rf "$ADVSCAN_FUZZ_WORK"
 
 stats=$findings/default/fuzzer_stats

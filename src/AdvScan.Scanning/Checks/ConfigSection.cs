@@ -115,6 +115,9 @@ public sealed class ConfigSection
     {
         if (json[key] is not { } t) return null;
         if (t.Type != JTokenType.Integer) throw At(t, $"{key} must be an integer");
+        // An integer literal beyond 64 bits is held as a BigInteger, which Value<long>() cannot convert (found by fuzzing).
+        if (t is JValue { Value: System.Numerics.BigInteger })
+            throw At(t, max == int.MaxValue ? $"{key} must be an integer >= {min}, got a number beyond 64 bits" : $"{key} must be an integer in [{min}, {max}], got a number beyond 64 bits");
         var v = t.Value<long>();
         if (v < min || v > max)
             throw At(t, max == int.MaxValue ? $"{key} must be an integer >= {min}, got {v}" : $"{key} must be an integer in [{min}, {max}], got {v}");
@@ -175,7 +178,8 @@ public sealed class ConfigSection
     private double ReadNumber(JToken t, string key)
     {
         if (t.Type is not (JTokenType.Float or JTokenType.Integer)) throw At(t, $"{key} must be a number");
-        var v = t.Value<double>();
+        // A BigInteger (an integer literal beyond 64 bits) has no IConvertible; its double is exact enough to range-check.
+        var v = t is JValue { Value: System.Numerics.BigInteger big } ? (double)big : t.Value<double>();
         return double.IsFinite(v) ? v : throw At(t, $"{key} must be a finite number");
     }
 
