@@ -17,12 +17,9 @@ public static class Datasets
         if (options.Height is < 1 || options.Width is < 1) throw new ArgumentOutOfRangeException(nameof(options), "target size must be positive");
         if (path.Contains('\0')) throw new InvalidInputException(null, "the data path contains a NUL character");
         // By kind, with links followed, before anything is opened: a FIFO or a device named as data is refused, not read.
-        switch (TrustBoundary.KindOf(TrustBoundary.RealPath(path)))
-        {
-            case FileKind.Directory: return ImageFolderReader.Open(path, options);
-            case FileKind.Regular: break;
-            case var kind: throw new InvalidInputException(path, DataFiles.KindProblem(TrustBoundary.RealPath(path)) ?? $"is a {TrustBoundary.Describe(kind)}");
-        }
+        var real = TrustBoundary.RealPath(path);
+        if (TrustBoundary.KindOf(real) == FileKind.Directory) return ImageFolderReader.Open(path, options);
+        if (DataFiles.KindProblem(real) is { } problem) throw new InvalidInputException(path, problem);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
