@@ -25,7 +25,7 @@ internal static class AttackCommand
           attack --model <model.onnx> --data <data> [--labels <labels>] --attack {ATTACKS}
                  [--norm linf|l2] [--eps E[,E2...]] [--steps K] [--step-size A] [--restarts R] [--no-random-start]
                  [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--limit N] [--seed S] [--batch B]
-                 [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid]
+                 [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid] [--data-root DIR]
                  {SPEC}
               Attack the model and verify every adversarial example with ONNX Runtime: clean accuracy, and per budget
               robust accuracy and attack success (95% Wilson intervals), mean/median perturbation norm and runtime
@@ -56,7 +56,7 @@ internal static class AttackCommand
         var spec = ModelConventions.InputSpecOf(model, request.Spec);
         if (request.SaveExamples is not null && spec.Channels is not (1 or 3))
             throw new InvalidInputException(null, $"--save-examples writes grayscale or RGB PNGs, but the model's images have {spec.Channels} channels");
-        using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid);
+        using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid, request.DataRoot);
         if (request.Settings.TargetClass is { } target && target >= dataset.ClassNames.Count)
             throw new InvalidInputException(null, $"option --targeted {target} is out of range: {model.DisplayName} has {dataset.ClassNames.Count} classes (0..{dataset.ClassNames.Count - 1})");
         request.Settings.Validate(dataset.ClassNames.Count);
@@ -84,7 +84,7 @@ internal static class AttackCommand
 
     /// <summary>Everything the command line asked for, checked before any file is opened.</summary>
     private sealed record Request(string Model, string Data, string? Labels, string Attack, IReadOnlyList<double> Epsilons, AttackSettings Settings,
-        string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid);
+        string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid, string? DataRoot);
 
     private static Request Read(ArgumentReader args, Scanner scanner)
     {
@@ -126,7 +126,7 @@ internal static class AttackCommand
             throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
         var request = new Request(model, data, args.String("--labels"), name, epsilons, settings, surrogate,
             args.OptionalInt("--limit", 1, nameof(ResourceLimits.MaxExamples)), (int)settings.Seed, args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)), device,
-            args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"));
+            args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"), args.String("--data-root"));
         args.RejectUnknown();
         return request;
     }

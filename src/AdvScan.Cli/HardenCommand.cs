@@ -57,9 +57,7 @@ internal static class HardenCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"attack:       PGD L-inf eps {options.Epsilon}, {options.Steps} steps of {stepText}, random start{(options.RampEpochs > 0 ? $", eps ramped over {options.RampEpochs} epoch(s)" : "")}{(options.CleanWeight > 0 ? $", clean-loss weight {options.CleanWeight}" : "")}"));
         var result = AdversarialTrainer.Train(initial, set, options, new EpochPrinter(output), cancellationToken);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        result.Model.Save(outPath);
+        OutputFiles.Write(outPath, result.Model.ToBytes());
         output.WriteLine($"model:        {outPath}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time:         {result.Elapsed.TotalSeconds:F1}s"));
         return CliApp.Success;

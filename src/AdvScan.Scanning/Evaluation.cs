@@ -13,6 +13,7 @@ namespace AdvScan.Scanning;
 /// <param name="LabelsPath">Labels file for .npy images or IDX images (IDX labels are otherwise found beside them).</param>
 /// <param name="ClassNames">Class names in logit order; null takes the model's advscan.classes, then the dataset's.</param>
 /// <param name="SkipInvalid">Leave out unreadable or non-image files (reported) instead of failing.</param>
+/// <param name="DataRoot">The folder manifest rows and folder entries must stay inside; null: the manifest's or image folder's own.</param>
 public sealed record EvaluationOptions(
     InputSpecOverrides? Spec = null,
     int? Limit = null,
@@ -20,7 +21,8 @@ public sealed record EvaluationOptions(
     int BatchSize = 64,
     string? LabelsPath = null,
     IReadOnlyList<string>? ClassNames = null,
-    bool SkipInvalid = false);
+    bool SkipInvalid = false,
+    string? DataRoot = null);
 
 /// <summary>Accuracy on one class; <see cref="Accuracy"/> is null when the class had no examples.</summary>
 public sealed record ClassCount(int Label, string? Name, int Count, int Correct)
@@ -68,7 +70,7 @@ public static class Evaluation
             throw new InvalidInputException(model.DisplayName, $"declares {modelClasses.Count} class names but its output has {k} classes");
 
         using var dataset = Datasets.Open(dataPath, spec.ApplyTo(new DatasetOptions(
-            ClassNames: modelClasses, SkipInvalid: options.SkipInvalid, LabelsPath: options.LabelsPath)));
+            ClassNames: modelClasses, SkipInvalid: options.SkipInvalid, LabelsPath: options.LabelsPath, Root: options.DataRoot)));
         spec.CheckDataset(dataset, model.DisplayName);
         if (classCount is { } count) CheckLabels(dataset, count);
 
