@@ -46,7 +46,7 @@ internal static class PatchCommand
             Steps = args.Int("--steps", 200, 1, nameof(ResourceLimits.MaxSteps)),
             LearningRate = Positive(args, "--lr", 0.05),
             ImagesPerStep = args.Int("--images-per-step", 32, 1, nameof(ResourceLimits.MaxBatchSize)),
-            DrawsPerImage = args.Int("--draws", 4, min: 1),
+            DrawsPerImage = args.Int("--draws", 4, 1, nameof(ResourceLimits.MaxBatchSize)),
             SavePatch = args.String("--save-patch") is { } patch ? Path.GetFullPath(patch) : null,
             SaveExamples = args.String("--save-examples") is { } folder ? Path.GetFullPath(folder) : null,
         };

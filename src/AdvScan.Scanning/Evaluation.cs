@@ -9,7 +9,7 @@ namespace AdvScan.Scanning;
 /// <param name="Spec">Input spec values that override the model's defaults.</param>
 /// <param name="Limit">Evaluate a seeded, class-stratified sample of this many examples; null for all.</param>
 /// <param name="Seed">Seed of that sample.</param>
-/// <param name="BatchSize">Images per ONNX Runtime call (a model with a fixed batch dimension uses its own).</param>
+/// <param name="BatchSize">Images per ONNX Runtime call (a model with a fixed batch dimension is run in chunks of its own size).</param>
 /// <param name="LabelsPath">Labels file for .npy images or IDX images (IDX labels are otherwise found beside them).</param>
 /// <param name="ClassNames">Class names in logit order; null takes the model's advscan.classes, then the dataset's.</param>
 /// <param name="SkipInvalid">Leave out unreadable or non-image files (reported) instead of failing.</param>
@@ -82,8 +82,9 @@ public static class Evaluation
             ResourceLimits.Check(elements >= long.MaxValue ? long.MaxValue : (long)elements, ResourceLimits.Current.MaxTensorElements, "maxTensorElements",
                 $"a batch of the input's fixed size {declared} has an element count that", model.DisplayName);
         }
-        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? (int)b : 0;
-        int batchSize = fixedBatch > 0 ? fixedBatch : options.BatchSize;
+        // A fixed batch dimension is the session's business (ReferenceSession runs any rows in chunks of that size), so
+        // eval and scan judge a fixed-batch model by the same path.
+        int batchSize = options.BatchSize;
 
         var clock = Stopwatch.StartNew();
         using var session = RuntimeSessions.Open(model);
@@ -93,12 +94,6 @@ public static class Evaluation
         {
             var input = spec.ToModelInput(batch.Pixels, batch.Count, batch.Geometry);
             var shape = spec.InputShape(batch.Count, batch.Geometry);
-            if (fixedBatch > 0 && batch.Count < fixedBatch)
-            {
-                // A model exported with a fixed batch size still has to see the tail: pad with zeros, ignore the padding.
-                Array.Resize(ref input, input.Length / batch.Count * fixedBatch);
-                shape[0] = fixedBatch;
-            }
             var logits = Predictions.Scores(session, new HostTensor(input, shape), shape[0]);
             int classes = checked((int)(logits.Length / shape[0]));
             for (int i = 0; i < batch.Count; i++)
