@@ -6,15 +6,15 @@ namespace AdvScan.Analyzers;
 
 /// <summary>
 /// The advscan.json problems worth showing while the file is edited: malformed JSON, unknown keys at the top level and
-/// in gates, and thresholds outside [0,1] for metrics that are shares. Key lists mirror the CLI's config reader; keys
-/// that depend on a registered attack or check (inside "attacks"/"checks", a check gate's budget key) are left to the
-/// CLI, which knows the registry.
+/// in gates, and thresholds outside [0,1] for metrics that are shares. The lists come from the shipped schema
+/// (<see cref="SchemaLists"/>), which the CLI generates from its registry; keys inside "attacks"/"checks" and a plug-in
+/// check gate's own budget key are left to the CLI, which knows the registry at run time.
 /// </summary>
 internal static class ConfigProblems
 {
-    private static readonly string[] TopLevel = { "$schema", "model", "data", "spec", "sample", "seed", "device", "batchSize", "attacks", "checks", "gates", "nearThreshold", "limits" };
-    private static readonly string[] GateKeys = { "id", "metric", "attack", "check", "min", "max", "bound", "eps" };
-    private static readonly string[] FractionMetrics = { "cleanAccuracy", "robustAccuracy", "attackSuccess", "runtimeDisagreement", "patchSuccess", "stripDetection", "poisonSuspectedShare" };
+    private static string[] TopLevel => SchemaLists.Current.TopLevel;
+    private static string[] GateKeys => SchemaLists.Current.GateKeys;
+    private static string[] FractionMetrics => SchemaLists.Current.FractionMetrics;
 
     /// <summary>A problem at [Start, Start+Length) of the text.</summary>
     public sealed class Problem

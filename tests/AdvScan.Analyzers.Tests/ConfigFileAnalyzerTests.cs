@@ -86,6 +86,39 @@ public class ConfigFileAnalyzerTests
         Assert.Empty(Problems("""{ "gates": [ { "metric": "patchSuccess", "check": "patch", "area": 0.1, "max": 0.2 } ] }"""));
     }
 
+    private static string Repository => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RepoFixture("x"))!, "..", ".."));
+
+    [Fact]
+    public void The_readme_s_patch_gate_with_its_area_has_no_problems()
+    {
+        // The README's own example: the analyzer once flagged its "area" as an unknown gate key (ADV3003).
+        var readme = File.ReadAllLines(Path.Combine(Repository, "README.md"));
+        var attacks = readme.Single(l => l.StartsWith("\"attacks\": [ { \"id\": \"sticker\"", StringComparison.Ordinal));
+        var gates = readme.Single(l => l.StartsWith("\"gates\":", StringComparison.Ordinal) && l.Contains("patchSuccess", StringComparison.Ordinal));
+        Assert.Contains("\"area\"", gates);
+        Assert.Empty(Problems("{ \"model\": \"m.onnx\",\n" + attacks + "\n" + gates + "\n}"));
+    }
+
+    [Fact]
+    public void Every_metric_and_gate_key_of_the_shipped_schema_is_known_and_its_share_metrics_are_checked()
+    {
+        using var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository, "src", "AdvScan.Scanning", "advscan.schema.json")));
+        var gate = schema.RootElement.GetProperty("definitions").GetProperty("gate");
+        var keys = gate.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
+        var metrics = gate.GetProperty("properties").GetProperty("metric").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains("area", keys);
+        Assert.Contains("zeroGradientShare", metrics);
+        Assert.Contains("patchControlSuccess", metrics);
+        foreach (var key in keys.Where(k => k is not "min" and not "max"))
+            Assert.Empty(Problems($$"""{ "gates": [ { "metric": "cleanAccuracy", "{{key}}": 0.5, "min": 0.5 } ] }""").Where(p => p.Message.StartsWith("unknown gate key", StringComparison.Ordinal)));
+        foreach (var key in schema.RootElement.GetProperty("properties").EnumerateObject().Select(p => p.Name))
+            Assert.Empty(Problems($$"""{ "{{key}}": 1 }""").Where(p => p.Message.StartsWith("unknown key", StringComparison.Ordinal)));
+        // A share's threshold outside [0, 1] is flagged for the metrics the schema calls shares, and only for them.
+        Assert.Single(Problems("""{ "gates": [ { "metric": "zeroGradientShare", "check": "masking", "max": 5 } ] }"""));
+        Assert.Single(Problems("""{ "gates": [ { "metric": "patchControlSuccess", "attack": "sticker", "max": 5 } ] }"""));
+        Assert.Empty(Problems("""{ "gates": [ { "metric": "backdoorAnomalyIndex", "check": "nc", "max": 5 } ] }"""));
+    }
+
     [Fact]
     public void Json_files_that_are_not_advscan_configs_are_left_alone()
     {
