@@ -191,7 +191,9 @@ internal static class AttackCommand
             output.WriteLine(string.Create(c, $"eps {p.Epsilon}:"));
             output.WriteLine($"  robust accuracy        {Text(p.RobustAccuracy)}");
             output.WriteLine($"  attack success         {Text(p.AttackSuccess)}");
-            output.WriteLine(string.Create(c, $"  perturbation ({norm,-5})   mean {p.MeanPerturbation:F4}, median {p.MedianPerturbation:F4} over {p.AttackSuccess.Successes} broken example(s)"));
+            output.WriteLine(p.AttackSuccess.Successes == 0
+                ? $"  perturbation ({norm,-5})   none (no example broken)"
+                : string.Create(c, $"  perturbation ({norm,-5})   mean {p.MeanPerturbation:F4}, median {p.MedianPerturbation:F4} over {p.AttackSuccess.Successes} broken example(s)"));
             if (run.Attack == "transfer")
                 output.WriteLine(p.Transfer is { } t
                     ? $"  transfer rate          {Text(t)} of the examples that fooled the surrogate"

@@ -85,7 +85,8 @@ public sealed class HtmlReporter : IReporter
             {
                 h.Append(C, $"<tr><td class=\"num\">{Number(p.Epsilon)}</td><td class=\"num\">{Percent(p.RobustAccuracy.Value)}</td>");
                 h.Append(C, $"<td class=\"num\">{Percent(p.RobustAccuracy.Lower)} to {Percent(p.RobustAccuracy.Upper)}</td><td class=\"num\">{Percent(p.AttackSuccess.Value)}</td>");
-                h.Append(C, $"<td class=\"num\">{p.MeanPerturbation:0.0000} / {p.MedianPerturbation:0.0000}</td><td class=\"num\">{p.RuntimeDisagreements}</td></tr>\n");
+                // No broken example has no perturbation size: "none", not an invented 0.0000.
+                h.Append(C, $"<td class=\"num\">{(p.AttackSuccess.Successes == 0 ? "none" : string.Create(C, $"{p.MeanPerturbation:0.0000} / {p.MedianPerturbation:0.0000}"))}</td><td class=\"num\">{p.RuntimeDisagreements}</td></tr>\n");
             }
             h.Append("</table>\n</figure>\n");
         }

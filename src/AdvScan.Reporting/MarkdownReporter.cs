@@ -50,7 +50,8 @@ public sealed class MarkdownReporter : IReporter
             foreach (var p in attack.Result.Curve)
             {
                 m.Append(C, $"| {HtmlReporter.Number(p.Epsilon)} | {HtmlReporter.Percent(p.RobustAccuracy.Value)} | {HtmlReporter.Percent(p.RobustAccuracy.Lower)}–{HtmlReporter.Percent(p.RobustAccuracy.Upper)} ");
-                m.Append(C, $"| {HtmlReporter.Percent(p.AttackSuccess.Value)} | {p.MeanPerturbation:0.0000} | {p.MedianPerturbation:0.0000} | {p.RuntimeDisagreements} |\n");
+                var sizes = p.AttackSuccess.Successes == 0 ? "none | none" : string.Create(C, $"{p.MeanPerturbation:0.0000} | {p.MedianPerturbation:0.0000}");
+                m.Append(C, $"| {HtmlReporter.Percent(p.AttackSuccess.Value)} | {sizes} | {p.RuntimeDisagreements} |\n");
             }
             m.Append('\n');
         }

@@ -46,6 +46,12 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
     /// the result was read back from one.
     /// </summary>
     public IReadOnlyList<bool[]>? RobustByBudget { get; init; }
+
+    /// <summary>
+    /// Per budget and example like <see cref="RobustByBudget"/>, the size (in <see cref="Norm"/>) of the example that
+    /// broke it, NaN where it was correct and not broken: the worst case reports the norms of the examples that won.
+    /// </summary>
+    public IReadOnlyList<double[]>? PerturbationByBudget { get; init; }
 }
 
 /// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
@@ -132,6 +138,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         long queries = 0;
         var norms = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         var robustFlags = Enumerable.Range(0, n).Select(_ => new List<bool>()).ToArray();
+        var brokenSizes = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         var minimal = new List<double>();
         var queriesToBreak = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
         bool countsQueries = false;
@@ -197,6 +204,8 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                 var broken = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i] && !stillRobust.Contains(i)).ToList();
                 fooledCount[b] += broken.Count;
                 norms[b].AddRange(broken.Select(i => perturbation[i]));
+                var brokenSet = broken.ToHashSet();
+                for (int i = 0; i < count; i++) brokenSizes[b].Add(brokenSet.Contains(i) ? perturbation[i] : double.NaN);
             }
             minimal.AddRange(smallestFound.Where(double.IsFinite));
             if (observe is not null)
@@ -220,7 +229,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
             transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null,
             countsQueries && queriesToBreak[b].Count > 0 ? Median(queriesToBreak[b]) : null)).ToList();
         return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries)
-            { RobustByBudget = robustFlags.Select(f => f.ToArray()).ToList() };
+            { RobustByBudget = robustFlags.Select(f => f.ToArray()).ToList(), PerturbationByBudget = brokenSizes.Select(f => f.ToArray()).ToList() };
     }
 
     private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape) => Predictions.Predict(runtime, mapping, pixels, shape);
@@ -232,7 +241,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         return result;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         if (values.Count == 0) return 0;
         var sorted = values.OrderBy(v => v).ToList();

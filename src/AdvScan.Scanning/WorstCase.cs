@@ -49,17 +49,26 @@ public static class WorstCase
         foreach (var eps in budgets)
         {
             var robust = Enumerable.Repeat(true, examples).ToArray();
+            // The adversary's best per broken example: the smallest perturbation any member found that breaks it.
+            var smallest = Enumerable.Repeat(double.PositiveInfinity, examples).ToArray();
             foreach (var member in members)
             {
                 var curveOf = member.Result.Curve;
                 int at = Enumerable.Range(0, curveOf.Count).LastOrDefault(b => curveOf[b].Epsilon <= eps, -1);
                 if (at < 0) continue;
                 var flags = member.Result.RobustByBudget![at];
-                for (int i = 0; i < examples; i++) robust[i] &= flags[i];
+                var sizes = member.Result.PerturbationByBudget?[at];
+                for (int i = 0; i < examples; i++)
+                {
+                    robust[i] &= flags[i];
+                    if (sizes is not null && !double.IsNaN(sizes[i])) smallest[i] = Math.Min(smallest[i], sizes[i]);
+                }
             }
             int standing = robust.Count(r => r);
-            // No perturbation sizes or runtime disagreements of its own: those belong to the attacks it combines.
-            curve.Add(new RobustnessPoint(eps, clean, Proportion.Of(standing, clean.Trials), Proportion.Of(clean.Successes - standing, clean.Successes), 0, 0, 0, 0));
+            var won = smallest.Where(double.IsFinite).ToList();
+            // Norms are those of the examples that won; runtime disagreements belong to the attacks it combines.
+            curve.Add(new RobustnessPoint(eps, clean, Proportion.Of(standing, clean.Trials), Proportion.Of(clean.Successes - standing, clean.Successes),
+                won.Count == 0 ? 0 : won.Average(), RobustnessEvaluation.Median(won), 0, 0));
         }
         var first = members[0];
         var settings = first.Result.Settings with { Epsilon = budgets[^1] };

@@ -35,6 +35,24 @@ public class MarkdownReporterTests
     }
 
     [Fact]
+    public async Task A_budget_that_broke_nothing_shows_no_perturbation_size_rather_than_an_invented_zero()
+    {
+        var report = SampleReports.Full();
+        var pgd = report.Attacks[0];
+        var first = pgd.Result.Curve[0];
+        var untouched = first with { RobustAccuracy = first.CleanAccuracy, AttackSuccess = Proportion.Of(0, first.CleanAccuracy.Successes), MeanPerturbation = 0, MedianPerturbation = 0 };
+        var changed = report with { Attacks = [pgd with { Result = pgd.Result with { Curve = [untouched, .. pgd.Result.Curve.Skip(1)] } }, .. report.Attacks.Skip(1)] };
+
+        var markdown = await MarkdownAsync(changed);
+        Assert.Contains("| 0.0% | none | none |", markdown);
+        Assert.DoesNotContain("| 0.0% | 0.0000 | 0.0000 |", markdown);
+        var html = await ReporterOutput.TextAsync(new HtmlReporter(), changed);
+        Assert.Contains("<td class=\"num\">none</td>", html);
+        // Budgets that broke something keep their sizes.
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{pgd.Result.Curve[1].MeanPerturbation:0.0000}"), markdown);
+    }
+
+    [Fact]
     public async Task A_pipe_in_a_gate_id_cannot_break_the_table()
     {
         var report = SampleReports.Full();

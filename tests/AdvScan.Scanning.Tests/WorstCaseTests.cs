@@ -34,6 +34,9 @@ public sealed class WorstCaseTests : IDisposable
             Assert.True(all.Result.Curve[1].RobustAccuracy.Successes <= byId[id].Result.Curve[^1].RobustAccuracy.Successes);
         Assert.True(expected < byId["pgd"].Result.Curve[^1].RobustAccuracy.Successes || expected < byId["fgsm"].Result.Curve[0].RobustAccuracy.Successes,
             "the attacks should break different digits, or the worst case shows nothing");
+        // Its norms are those of the examples that won: L-inf sizes within the budget, and not the invented 0 of old.
+        Assert.InRange(all.Result.Curve[1].MedianPerturbation, 1e-6, 0.08 + 1e-6);
+        Assert.InRange(all.Result.Curve[1].MeanPerturbation, 1e-6, 0.08 + 1e-6);
         var gate = Assert.Single(report.Gates);
         Assert.Equal(all.Result.Curve[1].RobustAccuracy.Value, gate.Measured.Value);
     }
@@ -47,7 +50,13 @@ public sealed class WorstCaseTests : IDisposable
               "gates": [ { "metric": "robustAccuracy", "attack": "all", "min": 0.1 } ]
             """, sampleSize: 20);
         var report = scanner.Run(ScanConfigReader.Load(path, scanner.Registry));
-        Assert.Equal(report.Attacks[0].Result.Curve[0].RobustAccuracy, report.Attacks.Single(a => a.Config.Id == "all").Result.Curve[0].RobustAccuracy);
+        var alone = report.Attacks[0].Result.Curve[0];
+        var worst = report.Attacks.Single(a => a.Config.Id == "all").Result.Curve[0];
+        Assert.Equal(alone.RobustAccuracy, worst.RobustAccuracy);
+        // The worst case over one attack is that attack: its norms too (they are the examples that won), not zeros.
+        Assert.True(alone.AttackSuccess.Successes > 0);
+        Assert.Equal(alone.MeanPerturbation, worst.MeanPerturbation, 9);
+        Assert.Equal(alone.MedianPerturbation, worst.MedianPerturbation, 9);
 
         var bad = files.Write("reserved.json", """
               "attacks": [
