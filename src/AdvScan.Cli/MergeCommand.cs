@@ -29,7 +29,7 @@ internal static class MergeCommand
         // The near-threshold margin lives in the config; re-read it when the config is still there.
         var registry = services.GetRequiredService<Scanner>().Registry;
         var nearThreshold = shards[0].ConfigFile is { } config && File.Exists(config) ? ScanConfigReader.Load(config, registry).NearThreshold : 0.02;
-        var report = ShardMerger.Merge(shards, nearThreshold);
+        var report = ShardMerger.Merge(shards, nearThreshold, registry);
         foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
         ReportOutputs.Write(services, report, outputs);
         foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);

@@ -176,7 +176,14 @@ public static class ConfigSchema
             ["check"] = Text("The id of the check in this config whose figure is judged."),
         };
         foreach (var key in registry.Metrics.Select(m => m.BudgetKey).OfType<string>().Distinct())
-            properties[key] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "One of the source's budgets (defaults to its largest)." };
+            properties[key] = new JsonObject
+            {
+                ["type"] = "number", ["minimum"] = 0,
+                ["description"] = registry.Metrics.Where(m => m.BudgetKey == key).All(m => m.AggregatesBudgets)
+                    ? "One of the source's budgets (omitted: the figure over all of them)." : "One of the source's budgets (defaults to its largest).",
+            };
+        foreach (var key in registry.Metrics.Select(m => m.LabelKey).OfType<string>().Distinct())
+            properties[key] = Text("Which of the source's labelled figures is judged (omitted: the figure over all of them).");
         properties["min"] = new JsonObject { ["type"] = "number" };
         properties["max"] = new JsonObject { ["type"] = "number" };
         properties["bound"] = new JsonObject
