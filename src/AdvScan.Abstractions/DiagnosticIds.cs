@@ -46,7 +46,14 @@ public static class DiagnosticIds
     public const string MaskingZeroBudget = "ADV1016";
     /// <summary>The random-patch control of the patch attack changes too many predictions: occlusion alone breaks the model (patchControlSuccess).</summary>
     public const string PatchControlSuccess = "ADV1017";
-    // Next free ADV1xxx: ADV1018.
+    // ADV1018 is reserved for work in flight on the model side (issue 24: non-finite outputs).
+    /// <summary>Accuracy under common corruptions is below the gate's minimum (corruptionAccuracy).</summary>
+    public const string CorruptionAccuracy = "ADV1019";
+    /// <summary>Common corruptions add more error to the clean error than the gate allows (corruptionError).</summary>
+    public const string CorruptionError = "ADV1020";
+    /// <summary>The mean corruption error relative to a baseline model exceeds the gate's maximum (mCE).</summary>
+    public const string MeanCorruptionError = "ADV1021";
+    // Next free ADV1xxx: ADV1022.
 
     // ADV2xxx: bad input.
     /// <summary>MSBuild fallback: the CLI rejected its input without a coded diagnostic.</summary>
