@@ -142,12 +142,25 @@ public static class ScanConfigReader
             if (!attack.Norms.Contains(norm))
                 throw o.Fail("norm", $"attack '{name}' does not support the {normText} norm; it supports {List(attack.Norms.Select(NormNames.Of))}");
         }
-        var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.LInf ? 1 : null) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
+        var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.L2 ? null : 1) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
         var d = attack.Defaults;
         var settings = new AttackSettings(norm, epsilons.Max(), o.Int(AttackKeys.Steps, 0, nameof(ResourceLimits.MaxSteps)) ?? d.Steps,
             o.Number(AttackKeys.StepSize, min: 0, exclusiveMin: true) ?? d.StepSize, o.Int(AttackKeys.Restarts, 1, nameof(ResourceLimits.MaxRestarts)) ?? d.Restarts,
             o.Bool(AttackKeys.RandomStart) ?? d.RandomStart, o.Int(AttackKeys.TargetClass, min: 0),
-            o.Int(AttackKeys.Queries, 1, nameof(ResourceLimits.MaxQueries)) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
+            o.Int(AttackKeys.Queries, 1, nameof(ResourceLimits.MaxQueries)) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate))
+        {
+            Rotation = o.Number(AttackKeys.Rotation, 0, 180),
+            Translation = o.Number(AttackKeys.Translation, 0, 10_000),
+        };
+        if (o.Numbers(AttackKeys.Grid, 1) is { } grid)
+        {
+            if (grid.Count != 2 || grid.Any(v => v != Math.Floor(v)))
+                throw o.Fail(AttackKeys.Grid, "grid must be [rotations, translations per axis], two whole numbers >= 1");
+            // Every point of the grid is one query per example and budget: bounded like a query budget.
+            var points = grid[0] * grid[1] * grid[1];
+            ResourceLimits.Check((long)Math.Min(points, long.MaxValue), ResourceLimits.Of(nameof(ResourceLimits.MaxQueries)), AttackKeys.Grid, o.File, o.LineOf(AttackKeys.Grid));
+            settings = settings with { GridRotations = (int)grid[0], GridTranslations = (int)grid[1] };
+        }
         if (attack.Keys.Contains(AttackKeys.Surrogate) && settings.Surrogate is null)
             throw o.Fail(null, $"a {name} attack needs a \"surrogate\" model to craft examples on");
         var id = o.String("id", name);
