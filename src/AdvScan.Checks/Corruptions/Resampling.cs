@@ -10,14 +10,35 @@ public static class Resampling
     /// </summary>
     public static void ClippedZoom(ReadOnlySpan<float> plane, Span<float> into, int height, int width, double factor)
     {
-        var (rowFrom, rowScale) = ZoomAxis(height, factor);
-        var (colFrom, colScale) = ZoomAxis(width, factor);
+        // The zoom is separable: each output row reads two input rows, each output column two input columns.
+        var rows = Taps(height, factor);
+        var columns = Taps(width, factor);
         for (int y = 0; y < height; y++)
         {
-            double sy = rowFrom.Offset + (y + rowFrom.Trim) * rowScale;
+            var (y0, y1, fy) = rows[y];
+            var a = plane.Slice(y0 * width, width);
+            var b = plane.Slice(y1 * width, width);
             for (int x = 0; x < width; x++)
-                into[y * width + x] = Filters.Bilinear(plane, height, width, sy, colFrom.Offset + (x + colFrom.Trim) * colScale, Border.Nearest);
+            {
+                var (x0, x1, fx) = columns[x];
+                float top = a[x0] + (float)fx * (a[x1] - a[x0]), bottom = b[x0] + (float)fx * (b[x1] - b[x0]);
+                into[y * width + x] = top + (float)fy * (bottom - top);
+            }
         }
+    }
+
+    /// <summary>For each output index along one axis, the two input indices it blends and the weight of the second.</summary>
+    private static (int, int, double)[] Taps(int n, double factor)
+    {
+        var ((offset, trim), scale) = ZoomAxis(n, factor);
+        var taps = new (int, int, double)[n];
+        for (int i = 0; i < n; i++)
+        {
+            double source = offset + (i + trim) * scale;
+            int low = Math.Clamp((int)Math.Floor(source), 0, n - 1), high = Math.Min(low + 1, n - 1);
+            taps[i] = (low, high, Math.Clamp(source - low, 0, 1));
+        }
+        return taps;
     }
 
     /// <summary>Where output pixel 0 reads (crop offset, zoomed-index trim) and the input step per output pixel, along one axis.</summary>
@@ -106,15 +127,8 @@ public static class Resampling
             dx[i] = (int)Math.Ceiling(i * cos - 0.5);
             dy[i] = (int)Math.Ceiling(i * sin - 0.5);
         }
-        var result = new float[height * width];
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                double sum = 0;
-                for (int i = 0; i < taps; i++)
-                    sum += kernel[i] * plane[Filters.Fold(y + dy[i], height, Border.Nearest) * width + Filters.Fold(x + dx[i], width, Border.Nearest)];
-                result[y * width + x] = (float)sum;
-            }
+        var sparse = Enumerable.Range(0, taps).Select(i => (dy[i], dx[i], (float)kernel[i])).ToList();
+        var result = Filters.Correlate(plane, height, width, sparse, Border.Nearest);
         return result;
     }
 }
