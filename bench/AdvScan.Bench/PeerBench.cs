@@ -96,22 +96,35 @@ internal static class PeerBench
 
     private static (double Agree, double MedianMs, string Torch)? RunPython(string root, string model, string images, string labels, string logits, int threads, int reps)
     {
-        var script = Path.Combine(root, "bench", "peer", "pgd_pytorch.py");
         var inv = CultureInfo.InvariantCulture;
-        var start = new ProcessStartInfo(Python, [script, model, images, labels, logits, Batch.ToString(inv), Steps.ToString(inv),
-            StepSize.ToString(inv), Epsilon.ToString(inv), threads.ToString(inv), reps.ToString(inv)]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var json = RunPythonJson(Path.Combine(root, "bench", "peer", "pgd_pytorch.py"), [model, images, labels, logits, Batch.ToString(inv), Steps.ToString(inv),
+            StepSize.ToString(inv), Epsilon.ToString(inv), threads.ToString(inv), reps.ToString(inv)], threads);
+        if (json is null) return null;
+        var r = json.RootElement;
+        return (r.GetProperty("agree_max_abs").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("torch").GetString() ?? "?");
+    }
+
+    /// <summary>Runs a peer script with the thread count in OMP_NUM_THREADS; its last stdout line parsed as JSON, or null (said why).</summary>
+    internal static JsonDocument? RunPythonJson(string script, IEnumerable<string> arguments, int threads)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var start = new ProcessStartInfo(Python, [script, .. arguments]);
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(inv);
+        var line = LastLine(start, "PyTorch side");
+        return line is null ? null : JsonDocument.Parse(line);
+    }
+
+    /// <summary>Runs a process to its end; its last stdout line, or null after printing why it failed.</summary>
+    internal static string? LastLine(ProcessStartInfo start, string what)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Console.WriteLine($"    PyTorch side failed (exit {process.ExitCode}): {error.Trim().Split('\n').LastOrDefault()}");
-            return null;
-        }
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var r = json.RootElement;
-        return (r.GetProperty("agree_max_abs").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("torch").GetString() ?? "?");
+        if (process.ExitCode == 0) return output.Trim().Split('\n')[^1];
+        Console.WriteLine($"    {what} failed (exit {process.ExitCode}): {error.Trim().Split('\n').LastOrDefault()}");
+        return null;
     }
 }

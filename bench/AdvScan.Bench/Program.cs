@@ -29,6 +29,16 @@ public static class Program
         int reps = IntOption(args, "--reps", 15);
         int iterations = IntOption(args, "--iters", 10);
         torch.set_num_threads(threads);
+        if (args.Length >= 4 && args[0] == "--memory-run")
+            return MemoryBench.RunOne(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+        if (args.Contains("--memory"))
+        {
+            var models = (StringOption(args, "--models") ?? "resnet50,vit_b_16").Split(',');
+            var batches = (StringOption(args, "--batches") ?? "1,8").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+            var parts = (StringOption(args, "--parts") ?? "peer,check,pgd,patch").Split(',').ToHashSet(StringComparer.Ordinal);
+            MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads, parts);
+            return 0;
+        }
         if (args.Contains("--patch"))
         {
             // The patch mode alone: its runs are long (a 500-step optimisation per area) and measure other things.
@@ -190,6 +200,12 @@ public static class Program
     {
         var r = new Random(seed);
         return Enumerable.Range(0, Batch * 28 * 28).Select(_ => (float)r.NextDouble()).ToArray();
+    }
+
+    private static string? StringOption(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     private static int IntOption(string[] args, string name, int fallback)

@@ -46,7 +46,8 @@ public static class DiagnosticIds
     public const string MaskingZeroBudget = "ADV1016";
     /// <summary>The random-patch control of the patch attack changes too many predictions: occlusion alone breaks the model (patchControlSuccess).</summary>
     public const string PatchControlSuccess = "ADV1017";
-    // ADV1018 is reserved for work in flight on the model side (issue 24: non-finite outputs).
+    /// <summary>ONNX Runtime returned NaN or infinite outputs for the scanned model: its predictions cannot be judged (never counted as class 0).</summary>
+    public const string NonFiniteOutputs = "ADV1018";
     /// <summary>Accuracy under common corruptions is below the gate's minimum (corruptionAccuracy).</summary>
     public const string CorruptionAccuracy = "ADV1019";
     /// <summary>Common corruptions add more error to the clean error than the gate allows (corruptionError).</summary>

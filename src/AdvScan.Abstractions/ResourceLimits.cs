@@ -30,6 +30,20 @@ public sealed record ResourceLimits
     /// <summary>Output classes of a classifier: 100,000.</summary>
     public int MaxClasses { get; init; } = 100_000;
 
+    /// <summary>
+    /// Bytes a compressed NPZ member may inflate to: 1 GiB. Checked against the size the archive declares before
+    /// anything is inflated, and again while inflating (a member that inflates past what it declared is refused), so a
+    /// small archive cannot expand without bound. Members are streamed from the archive, never extracted to disk;
+    /// stored (np.savez) members are read in place and bounded by <see cref="MaxDataBytes"/> only.
+    /// </summary>
+    public long MaxInflatedBytes { get; init; } = 1L << 30;
+
+    /// <summary>Bytes of a CSV manifest: 64 MiB (about a million rows of 64 characters).</summary>
+    public long MaxManifestBytes { get; init; } = 64L << 20;
+
+    /// <summary>Characters in one line of a CSV manifest: 16,384 (a Linux path is at most 4,096 bytes).</summary>
+    public int MaxLineLength { get; init; } = 16_384;
+
     /// <summary>Examples in a dataset or a sample: 10 million.</summary>
     public int MaxExamples { get; init; } = 10_000_000;
 
@@ -93,13 +107,16 @@ public sealed record ResourceLimits
     /// <summary>Throws a located error when <paramref name="value"/> exceeds <paramref name="limit"/>; <paramref name="key"/> names the limit to raise.</summary>
     public static void Check(long value, long limit, string key, string what, string? file = null, int? line = null)
     {
-        if (value > limit)
-            throw new InvalidInputException(file, FormattableString.Invariant($"{what} is {value}, above the limit of {limit} (raise it with limits.{key} in advscan.json or {ResourceLimit.OptionOf(key)})"), line);
+        if (Problem(value, limit, key, what) is { } problem) throw new InvalidInputException(file, problem, line);
     }
 
     /// <summary><see cref="Check(long, long, string, string, string?, int?)"/> against the limit in force (<see cref="Current"/>).</summary>
     public static void Check(long value, ResourceLimit limit, string what, string? file = null, int? line = null) =>
         Check(value, limit.ValueIn(Current), limit.Key, what, file, line);
+
+    /// <summary>The message <see cref="Check(long, long, string, string, string?, int?)"/> throws, or null within the limit: for callers that locate the error themselves (a manifest row).</summary>
+    public static string? Problem(long value, long limit, string key, string what) =>
+        value > limit ? FormattableString.Invariant($"{what} is {value}, above the limit of {limit} (raise it with limits.{key} in advscan.json or {ResourceLimit.OptionOf(key)})") : null;
 
     private sealed class Restore(ResourceLimits? previous) : IDisposable
     {

@@ -197,7 +197,8 @@ public static class TrustBoundary
         writer.Write(text);
     });
 
-    private static string Describe(FileKind kind) => kind switch
+    /// <summary>What a file kind is called in messages: "FIFO (named pipe)", "device", "socket", "link", "folder".</summary>
+    public static string Describe(FileKind kind) => kind switch
     {
         FileKind.Link => "link",
         FileKind.Fifo => "FIFO (named pipe)",

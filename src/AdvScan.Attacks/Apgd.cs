@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,11 +69,11 @@ public sealed class Apgd : IEvasionAttack
             var s = new State { Active = active, Clean = pixels.index_select(0, active), Labels = labels.index_select(0, active) };
             s.Targets = (targets ?? labels).index_select(0, active);
             s.X = settings.RandomStart
-                ? ThreatModel.RandomStart(s.Clean, settings.Norm, settings.Epsilon, generator, (rowIds ?? torch.arange(n, device: pixels.device)).index_select(0, active), rowIds is null ? n : batchRows)
+                ? ThreatModel.RandomStart(s.Clean, settings.Norm, settings.Epsilon, generator, (rowIds ?? Scalars.Arange(n, device: pixels.device)).index_select(0, active), rowIds is null ? n : batchRows)
                 : s.Clean.clone();
             (s.Loss, s.Success, s.Grad) = Evaluate(model, s.X, s.Labels, targets is null ? null : s.Targets, settings.TargetClass);
             gradients += active.numel();
-            s.Step = torch.full([active.numel()], 2 * settings.Epsilon, ScalarType.Float32, device: pixels.device);
+            s.Step = Scalars.Full([active.numel()], 2 * settings.Epsilon, ScalarType.Float32, device: pixels.device);
             s.XBest = s.X.clone();
             s.LossBest = s.Loss.clone();
             s.GradBest = s.Grad.clone();
@@ -94,15 +95,15 @@ public sealed class Apgd : IEvasionAttack
 
                 // z = P(x + eta * direction); x_next = P(x + a(z - x) + (1 - a)(x - x_prev)); no momentum on the first step.
                 var eta = s.Step.reshape(view);
-                var z = ThreatModel.Project(s.X + ThreatModel.Direction(s.Grad, settings.Norm) * eta, s.Clean, settings.Norm, settings.Epsilon);
-                var next = k == 0 ? z : ThreatModel.Project(s.X + Momentum * (z - s.X) + (1 - Momentum) * (s.X - s.Previous), s.Clean, settings.Norm, settings.Epsilon);
+                var z = ThreatModel.Project(s.X.Plus(ThreatModel.Direction(s.Grad, settings.Norm) * eta), s.Clean, settings.Norm, settings.Epsilon);
+                var next = k == 0 ? z : ThreatModel.Project(s.X.Plus((z - s.X).Times(Momentum)).Plus((s.X - s.Previous).Times(1 - Momentum)), s.Clean, settings.Norm, settings.Epsilon);
                 s.Previous = s.X;
                 s.X = next;
                 var lossBefore = s.Loss;
                 (s.Loss, s.Success, s.Grad) = Evaluate(model, s.X, s.Labels, targets is null ? null : s.Targets, settings.TargetClass);
                 gradients += s.Active.numel();
 
-                s.Increases = s.Increases + s.Loss.gt(lossBefore).to_type(ScalarType.Float32);
+                s.Increases = s.Increases.Plus(s.Loss.gt(lossBefore).to_type(ScalarType.Float32));
                 var better = s.Loss.gt(s.LossBest);
                 var mask = better.reshape(view);
                 s.XBest = torch.where(mask, s.X, s.XBest);
@@ -112,10 +113,10 @@ public sealed class Apgd : IEvasionAttack
                 if (checkpoints.Contains(k + 1))
                 {
                     int interval = k + 1 - lastCheckpoint;
-                    var tooFewIncreases = s.Increases.lt(Rho * interval);
+                    var tooFewIncreases = s.Increases.Less(Rho * interval);
                     var stalled = s.ReducedAtCheckpoint.logical_not().logical_and(s.LossBestAtCheckpoint.ge(s.LossBest));
                     var reduce = tooFewIncreases.logical_or(stalled);
-                    s.Step = torch.where(reduce, s.Step / 2, s.Step);
+                    s.Step = torch.where(reduce, s.Step.Over(2L), s.Step);
                     var reduceView = reduce.reshape(view);
                     s.X = torch.where(reduceView, s.XBest, s.X);
                     s.Grad = torch.where(reduceView, s.GradBest, s.Grad);
@@ -185,6 +186,6 @@ public sealed class Apgd : IEvasionAttack
         var rows = active.masked_select(success);
         if (rows.numel() == 0) return;
         result.index_copy_(0, rows, x.index_select(0, success.nonzero().flatten()));
-        fooled.index_fill_(0, rows, true);
+        fooled.index_fill_(0, rows, Scalars.True);
     }
 }

@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ public sealed class ApgdTargeted : IEvasionAttack
         var apgd = new Apgd();
         if (settings.TargetClass is { } t)
         {
-            using var targets = torch.full(labels.shape, t, ScalarType.Int64, device: labels.device);
+            using var targets = Scalars.Full(labels.shape, (long)t, ScalarType.Int64, device: labels.device);
             var single = apgd.Run(model, pixels, labels, targets, settings, cancellationToken, rowIds, batchRows);
             return new AttackBatchResult(single.Adversarial.MoveToOuterDisposeScope(), single.Fooled.MoveToOuterDisposeScope(), single.GradientEvaluations, 0);
         }

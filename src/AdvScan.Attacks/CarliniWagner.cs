@@ -39,12 +39,12 @@ public sealed class CarliniWagner : IEvasionAttack
         long n = pixels.shape[0];
         var device = pixels.device;
         var lower = torch.zeros([n], ScalarType.Float64, device: device);
-        var upper = torch.full([n], 1e10, ScalarType.Float64, device: device);
-        var constant = torch.full([n], InitialConstant, ScalarType.Float64, device: device);
-        var bestNorm = torch.full([n], double.PositiveInfinity, ScalarType.Float32, device: device);
+        var upper = Scalars.Full([n], 1e10, ScalarType.Float64, device: device);
+        var constant = Scalars.Full([n], InitialConstant, ScalarType.Float64, device: device);
+        var bestNorm = Scalars.Full([n], double.PositiveInfinity, ScalarType.Float32, device: device);
         var best = pixels.clone();
         // atanh of the clean image, shrunk away from +-1 so it stays finite at black and white pixels.
-        var w0 = (pixels * 2 - 1).clamp(-1 + 1e-6, 1 - 1e-6).atanh();
+        var w0 = pixels.Times(2L).Minus(1L).Clamped(-1 + 1e-6, 1 - 1e-6).atanh();
         long gradients = 0;
         int classes = -1;
 
@@ -52,7 +52,7 @@ public sealed class CarliniWagner : IEvasionAttack
         {
             using var searchScope = torch.NewDisposeScope();
             var w = new TorchSharp.Modules.Parameter(w0.clone(), requires_grad: true);
-            var optimizer = torch.optim.Adam([w], settings.StepSize ?? LearningRate);
+            using var optimizer = new ScalarFreeAdam([w], settings.StepSize ?? LearningRate);
             var foundThisRound = torch.zeros([n], ScalarType.Bool, device: device);
             var c = constant.to_type(ScalarType.Float32);
             for (int step = 0; step < Math.Max(1, settings.Steps); step++)
@@ -63,15 +63,15 @@ public sealed class CarliniWagner : IEvasionAttack
                 Tensor logits, adversarial, distance;
                 using (torch.enable_grad())
                 {
-                    adversarial = (w.tanh() + 1) / 2;
+                    adversarial = w.tanh().Plus(1L).Over(2L);
                     logits = model.Logits(adversarial);
                     classes = (int)logits.shape[1];
-                    distance = (adversarial - pixels).flatten(1).pow(2).sum(1);
+                    distance = (adversarial - pixels).flatten(1).Squared().sum(1);
                     var margin = Margin(logits, labels, settings.TargetClass, classes);
-                    var loss = distance + c * margin.clamp_min(-Confidence);
+                    var loss = distance.Plus(c * margin.ClampedBelow(-Confidence));
                     loss.sum().backward();
                 }
-                CollectionFreeStep.Run(() => optimizer.step());
+                optimizer.step();
                 gradients += n;
                 using (torch.no_grad())
                 {
@@ -87,10 +87,10 @@ public sealed class CarliniWagner : IEvasionAttack
             // Found: try a smaller c (less weight on fooling, more on distance); not found: a larger one.
             upper = torch.where(foundThisRound, torch.minimum(upper, constant), upper).MoveToOuterDisposeScope();
             lower = torch.where(foundThisRound, lower, torch.maximum(lower, constant)).MoveToOuterDisposeScope();
-            constant = torch.where(upper.lt(1e9), (lower + upper) / 2, constant * 10).MoveToOuterDisposeScope();
+            constant = torch.where(upper.Less(1e9), lower.Plus(upper).Over(2L), constant.Times(10L)).MoveToOuterDisposeScope();
             bestNorm.MoveToOuterDisposeScope();
         }
-        var fooledWithinBudget = bestNorm.le(settings.Epsilon);
+        var fooledWithinBudget = bestNorm.LessOrEqual(settings.Epsilon);
         // Within budget: the minimal example; otherwise the clean input (nothing within eps fooled it).
         var mask = fooledWithinBudget.reshape([-1, .. Enumerable.Repeat(1L, (int)pixels.dim() - 1)]);
         var adversarialOut = torch.where(mask, best, pixels);
@@ -102,10 +102,10 @@ public sealed class CarliniWagner : IEvasionAttack
 
     private static Tensor Margin(Tensor logits, Tensor labels, int? target, int classes)
     {
-        var reference = target is null ? labels : torch.full(labels.shape, target.Value, ScalarType.Int64, device: labels.device);
+        var reference = target is null ? labels : Scalars.Full(labels.shape, (long)target.Value, ScalarType.Int64, device: labels.device);
         var oneHot = torch.nn.functional.one_hot(reference, classes).to_type(ScalarType.Bool);
         var referenceLogit = logits.masked_select(oneHot).reshape(-1);
-        var otherMax = logits.masked_fill(oneHot, float.NegativeInfinity).amax([1L]);
+        var otherMax = logits.Filled(oneHot, float.NegativeInfinity).amax([1L]);
         return target is null ? referenceLogit - otherMax : otherMax - referenceLogit;
     }
 }

@@ -30,7 +30,7 @@ public sealed class GraphClassifier(OnnxGraph graph, Func<Tensor, Tensor>? toMod
     public Tensor Logits(Tensor pixels)
     {
         var output = graph.forward(toModelInput is null ? pixels : toModelInput(pixels));
-        return logOfProbabilities ? output.clamp_min(Floor).log() : output;
+        return logOfProbabilities ? output.ClampedBelow(Floor).log() : output;
     }
 }
 

@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,7 +52,7 @@ public sealed class FabTargeted : IEvasionAttack
         if (settings.TargetClass is { } t)
         {
             using var scope = torch.NewDisposeScope();
-            using var targets = torch.full(labels.shape, t, ScalarType.Int64, device: labels.device);
+            using var targets = Scalars.Full(labels.shape, (long)t, ScalarType.Int64, device: labels.device);
             var (adversarial, fooled, used) = Run(model, pixels, labels, targets, settings, cancellationToken);
             return new AttackBatchResult(adversarial.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), used, 0);
         }
@@ -74,14 +75,14 @@ public sealed class FabTargeted : IEvasionAttack
         var best = clean.clone();
         Tensor bestNorm;
         using (torch.no_grad())
-            bestNorm = torch.full([n], float.PositiveInfinity, ScalarType.Float32, device: clean.device).masked_fill(ThreatModel.Success(model.Logits(clean), labels, settings.TargetClass), 0.0);
+            bestNorm = Scalars.Full([n], double.PositiveInfinity, ScalarType.Float32, device: clean.device).Filled(ThreatModel.Success(model.Logits(clean), labels, settings.TargetClass), 0.0);
         long gradients = 0;
         for (int i = 0; i < settings.Steps; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var iteration = torch.NewDisposeScope();
             // Examples already fooled within the budget have nothing left to prove here.
-            var open = bestNorm.gt(settings.Epsilon).nonzero().flatten();
+            var open = bestNorm.Greater(settings.Epsilon).nonzero().flatten();
             if (open.numel() == 0) break;
             var xo = x.index_select(0, open);
             var co = flatClean.index_select(0, open);
@@ -92,10 +93,10 @@ public sealed class FabTargeted : IEvasionAttack
             var b = (w * flat).sum(1) - gap;
             var toPlane = HyperplaneProjection.Project(flat, w, b, settings.Norm);
             var fromClean = HyperplaneProjection.Project(co, w, b, settings.Norm);
-            var a1 = Size(toPlane, settings.Norm).clamp_min(1e-8);
-            var a2 = Size(fromClean, settings.Norm).clamp_min(1e-8);
-            var alpha = (a1 / (a1 + a2)).clamp(0.0, AlphaMax).unsqueeze(1);
-            var next = ((flat + Eta * toPlane) * (1 - alpha) + (co + Eta * fromClean) * alpha).clamp(0.0, 1.0);
+            var a1 = Size(toPlane, settings.Norm).ClampedBelow(1e-8);
+            var a2 = Size(fromClean, settings.Norm).ClampedBelow(1e-8);
+            var alpha = (a1 / a1.Plus(a2)).Clamped(0.0, AlphaMax).unsqueeze(1);
+            var next = (flat.Plus(toPlane.Times(Eta)) * alpha.SubtractedFrom(1L)).Plus(co.Plus(fromClean.Times(Eta)) * alpha).Clamped(0.0, 1.0);
             Tensor adversarial;
             using (torch.no_grad())
                 adversarial = ThreatModel.Success(model.Logits(next.reshape(xo.shape)), labels.index_select(0, open), settings.TargetClass);
@@ -104,13 +105,13 @@ public sealed class FabTargeted : IEvasionAttack
             best.index_copy_(0, open, torch.where(improved.reshape(view), next.reshape(xo.shape), best.index_select(0, open)));
             bestNorm.index_copy_(0, open, torch.where(improved, size, bestNorm.index_select(0, open)));
             // Found adversarial: pull back towards the clean image and keep closing in.
-            var pulled = torch.where(adversarial.unsqueeze(1), co + (next - co) * Beta, next);
+            var pulled = torch.where(adversarial.unsqueeze(1), co.Plus((next - co).Times(Beta)), next);
             x.index_copy_(0, open, pulled.reshape(xo.shape));
         }
-        var within = bestNorm.le(settings.Epsilon);
+        var within = bestNorm.LessOrEqual(settings.Epsilon);
         // The smallest adversarial point beyond eps, projected onto the eps-ball: still adversarial where the boundary
         // lies inside the ball but FAB's last steps stopped short of it.
-        var found = bestNorm.lt(double.PositiveInfinity);
+        var found = bestNorm.Less(double.PositiveInfinity);
         var projected = ThreatModel.Project(best, clean, settings.Norm, settings.Epsilon);
         Tensor projectedFools;
         using (torch.no_grad()) projectedFools = found.logical_and(ThreatModel.Success(model.Logits(projected), labels, settings.TargetClass));
@@ -130,5 +131,5 @@ public sealed class FabTargeted : IEvasionAttack
         return (gap.detach(), gradient.detach().flatten(1));
     }
 
-    private static Tensor Size(Tensor flat, Norm norm) => norm == Norm.LInf ? flat.abs().amax(1) : flat.pow(2).sum(1).sqrt();
+    private static Tensor Size(Tensor flat, Norm norm) => norm == Norm.LInf ? flat.abs().amax(1) : flat.Squared().sum(1).sqrt();
 }

@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,8 +18,8 @@ public sealed class Fgsm : IEvasionAttack
         using var scope = torch.NewDisposeScope();
         var (_, cleanSuccess, gradient) = ThreatModel.Evaluate(model, pixels, labels, settings.TargetClass);
         // Targeted: descend the target's cross-entropy, which is what ascending its negative does.
-        var step = ThreatModel.Direction(gradient, settings.Norm) * settings.Epsilon;
-        var adversarial = ThreatModel.Project(pixels + step, pixels, settings.Norm, settings.Epsilon);
+        var step = ThreatModel.Direction(gradient, settings.Norm).Times(settings.Epsilon);
+        var adversarial = ThreatModel.Project(pixels.Plus(step), pixels, settings.Norm, settings.Epsilon);
         Tensor fooled;
         using (torch.no_grad()) fooled = ThreatModel.Success(model.Logits(adversarial), labels, settings.TargetClass);
         // An example already fooled when clean stays clean: the perturbation is not needed.
@@ -69,7 +70,7 @@ public sealed class Pgd : IEvasionAttack
         double alpha = settings.StepSize ?? 2.5 * settings.Epsilon / Math.Max(1, settings.Steps);
         var generator = ThreatModel.Generator(settings.Seed);
         var best = pixels.clone();
-        var bestLoss = torch.full([n], double.NegativeInfinity, ScalarType.Float32, device: pixels.device);
+        var bestLoss = Scalars.Full([n], double.NegativeInfinity, ScalarType.Float32, device: pixels.device);
         var fooled = torch.zeros([n], ScalarType.Bool, device: pixels.device);
         long gradients = 0;
 
@@ -94,7 +95,7 @@ public sealed class Pgd : IEvasionAttack
                 if (rows.numel() > 0)
                 {
                     best.index_copy_(0, rows, x.index_select(0, newlyFooled.nonzero().flatten()));
-                    fooled.index_fill_(0, rows, true);
+                    fooled.index_fill_(0, rows, Scalars.True);
                 }
                 if (step == settings.Steps)
                 {
@@ -112,14 +113,14 @@ public sealed class Pgd : IEvasionAttack
 
                 if (!EarlyStopping)
                 {
-                    Batch.Replace(ref x, ThreatModel.Project(x + ThreatModel.Direction(gradient, settings.Norm) * alpha, clean, settings.Norm, settings.Epsilon));
+                    Batch.Replace(ref x, ThreatModel.Project(x.Plus(ThreatModel.Direction(gradient, settings.Norm).Times(alpha)), clean, settings.Norm, settings.Epsilon));
                     continue;
                 }
                 // Early stopping: fooled examples leave the batch and stop costing compute.
                 var keep = success.logical_not().nonzero().flatten();
                 if (keep.numel() == 0) break;
                 var nextClean = clean.index_select(0, keep);
-                var next = ThreatModel.Project(x.index_select(0, keep) + ThreatModel.Direction(gradient.index_select(0, keep), settings.Norm) * alpha,
+                var next = ThreatModel.Project(x.index_select(0, keep).Plus(ThreatModel.Direction(gradient.index_select(0, keep), settings.Norm).Times(alpha)),
                     nextClean, settings.Norm, settings.Epsilon);
                 Batch.Replace(ref x, next);
                 Batch.Replace(ref clean, nextClean);
@@ -144,7 +145,7 @@ public sealed class Pgd : IEvasionAttack
         Tensor active, Tensor best, Tensor fooled, AttackSettings settings)
     {
         if (settings.Epsilon <= 0) return (x, loss);
-        var candidate = ThreatModel.Project(clean + ThreatModel.Direction(gradient, settings.Norm) * settings.Epsilon, clean, settings.Norm, settings.Epsilon);
+        var candidate = ThreatModel.Project(clean.Plus(ThreatModel.Direction(gradient, settings.Norm).Times(settings.Epsilon)), clean, settings.Norm, settings.Epsilon);
         Tensor candidateLoss, candidateSuccess;
         using (torch.no_grad())
         {
@@ -158,7 +159,7 @@ public sealed class Pgd : IEvasionAttack
         if (rows.numel() > 0)
         {
             best.index_copy_(0, rows, candidate.index_select(0, fools.nonzero().flatten()));
-            fooled.index_fill_(0, rows, true);
+            fooled.index_fill_(0, rows, Scalars.True);
         }
         var better = candidateLoss > loss;
         var view = better.reshape([-1, .. Enumerable.Repeat(1L, (int)x.dim() - 1)]);
@@ -190,7 +191,7 @@ public sealed class Pgd : IEvasionAttack
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var (_, _, gradient) = ThreatModel.Evaluate(model, x, labels, settings.TargetClass);
-            Batch.Replace(ref x, ThreatModel.Project(x + ThreatModel.Direction(gradient, settings.Norm) * alpha, clean, settings.Norm, settings.Epsilon));
+            Batch.Replace(ref x, ThreatModel.Project(x.Plus(ThreatModel.Direction(gradient, settings.Norm).Times(alpha)), clean, settings.Norm, settings.Epsilon));
         }
         return x.detach().MoveToOuterDisposeScope();
     }

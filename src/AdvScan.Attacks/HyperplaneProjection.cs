@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,29 +34,29 @@ internal static class HyperplaneProjection
         var sign = c.sign().unsqueeze(1);
         var direction = norm == Norm.LInf ? wd.sign() * sign : wd * sign;
         var lower = -p;
-        var upper = 1 - p;
+        var upper = p.SubtractedFrom(1L);
         Tensor At(Tensor t) => torch.minimum(torch.maximum(t.unsqueeze(1) * direction, lower), upper);
 
         var need = c.abs();
         // The unclipped solution: clipping only lowers how far w.d(t) gets, so the answer's t is at least this.
-        var scale = norm == Norm.LInf ? wd.abs().sum(1) : wd.pow(2).sum(1);
-        var lo = need / (scale + Tiny);
+        var scale = norm == Norm.LInf ? wd.abs().sum(1) : wd.Squared().sum(1);
+        var lo = need / scale.Plus(Tiny);
         // Saturation: beyond hi every coordinate with w_j != 0 sits on the box, so w.d(t) stops growing.
-        var nonzero = direction.abs().gt(0);
+        var nonzero = direction.abs().Greater(0L);
         var hi = norm == Norm.LInf
             ? torch.ones_like(lo)
-            : torch.where(nonzero, 1.0 / (direction.abs() + Tiny), torch.zeros_like(direction)).amax(1);
+            : torch.where(nonzero, direction.abs().Plus(Tiny).DividedInto(1.0), torch.zeros_like(direction)).amax(1);
         hi = torch.maximum(hi, lo);
         var corner = At(hi);
         var reachable = (wd * corner).sum(1).abs().ge(need);
         // Bisection on log t for L2, whose bracket can span many orders of magnitude; on t itself for L-inf (t <= 1).
         bool logarithmic = norm == Norm.L2;
-        var a = logarithmic ? (lo + Tiny).log() : lo.clone();
-        var z = logarithmic ? (hi + Tiny).log() : hi.clone();
+        var a = logarithmic ? lo.Plus(Tiny).log() : lo.clone();
+        var z = logarithmic ? hi.Plus(Tiny).log() : hi.clone();
         for (int k = 0; k < Halvings; k++)
         {
             using var step = torch.NewDisposeScope();
-            var mid = (a + z) / 2;
+            var mid = a.Plus(z).Over(2L);
             var reached = (wd * At(logarithmic ? mid.exp() : mid)).sum(1).abs().ge(need);
             var nextA = torch.where(reached, a, mid);
             var nextZ = torch.where(reached, mid, z);
@@ -67,7 +68,7 @@ internal static class HyperplaneProjection
         var t = logarithmic ? z.exp() : z;
         var d = torch.where(reachable.unsqueeze(1), At(t), corner);
         // A plane through the point itself (c = 0) or a zero gradient needs no move.
-        d = torch.where(need.gt(0).logical_and(scale.gt(0)).unsqueeze(1), d, torch.zeros_like(d));
+        d = torch.where(need.Greater(0L).logical_and(scale.Greater(0L)).unsqueeze(1), d, torch.zeros_like(d));
         return d.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

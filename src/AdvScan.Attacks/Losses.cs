@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using static TorchSharp.torch;
 
 namespace AdvScan.Attacks;
@@ -19,7 +20,7 @@ internal static class Losses
         var zt = logits.gather(1, targets.unsqueeze(1)).squeeze(1);
         if (logits.shape[1] < 4) return zt - zy;
         var sorted = logits.sort(1, descending: true).Values;
-        var scale = sorted.select(1, 0) - (sorted.select(1, 2) + sorted.select(1, 3)) / 2 + Tiny;
+        var scale = (sorted.select(1, 0) - sorted.select(1, 2).Plus(sorted.select(1, 3)).Over(2L)).Plus(Tiny);
         return -(zy - zt) / scale;
     }
 }

@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -11,24 +12,24 @@ internal static class ThreatModel
 
     /// <summary>Per-example L2 norm over all but the batch dimension, shaped [N,1,1,1] for broadcasting.</summary>
     public static Tensor L2(Tensor t) =>
-        t.flatten(1).pow(2).sum(1).sqrt().reshape([t.shape[0], .. Enumerable.Repeat(1L, (int)t.dim() - 1)]);
+        t.flatten(1).Squared().sum(1).sqrt().reshape([t.shape[0], .. Enumerable.Repeat(1L, (int)t.dim() - 1)]);
 
     /// <summary>Steepest ascent direction of unit norm: sign(g) for L-inf, g/||g||2 for L2.</summary>
     public static Tensor Direction(Tensor gradient, Norm norm) =>
-        norm == Norm.LInf ? gradient.sign() : gradient / (L2(gradient) + Tiny);
+        norm == Norm.LInf ? gradient.sign() : gradient / L2(gradient).Plus(Tiny);
 
     /// <summary>Projects <paramref name="candidate"/> onto the eps-ball around <paramref name="clean"/> intersected with [0,1].</summary>
     public static Tensor Project(Tensor candidate, Tensor clean, Norm norm, double epsilon)
     {
         var delta = candidate - clean;
         if (norm == Norm.LInf)
-            delta = delta.clamp(-epsilon, epsilon);
+            delta = delta.Clamped(-epsilon, epsilon);
         else
         {
-            var factor = (epsilon / (L2(delta) + Tiny)).clamp_max(1.0);
+            var factor = L2(delta).Plus(Tiny).DividedInto(epsilon).ClampedAbove(1.0);
             delta = delta * factor;
         }
-        return (clean + delta).clamp(0.0, 1.0);
+        return clean.Plus(delta).Clamped(0.0, 1.0);
     }
 
     /// <summary>
@@ -45,16 +46,16 @@ internal static class ThreatModel
         var shape = rows is null ? clean.shape : [total, .. clean.shape[1..]];
         Tensor delta;
         if (norm == Norm.LInf)
-            delta = (torch.rand(shape, ScalarType.Float32, generator: generator) * 2 - 1) * epsilon;
+            delta = torch.rand(shape, ScalarType.Float32, generator: generator).Times(2L).Minus(1L).Times(epsilon);
         else
         {
             var gaussian = torch.randn(shape, ScalarType.Float32, generator: generator);
             long dims = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            var radius = torch.rand([shape[0]], ScalarType.Float32, generator: generator).pow(1.0 / dims) * epsilon;
-            delta = gaussian / (L2(gaussian) + Tiny) * radius.reshape([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
+            var radius = torch.rand([shape[0]], ScalarType.Float32, generator: generator).Power(1.0 / dims).Times(epsilon);
+            delta = gaussian / L2(gaussian).Plus(Tiny) * radius.reshape([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
         }
         if (rows is not null) delta = delta.index_select(0, rows.cpu());
-        return (clean + delta.to(clean.device)).clamp(0.0, 1.0);
+        return clean.Plus(delta.to(clean.device)).Clamped(0.0, 1.0);
     }
 
     /// <summary>
@@ -64,7 +65,7 @@ internal static class ThreatModel
     public static Tensor Loss(Tensor logits, Tensor labels, int? target)
     {
         if (target is null) return F.cross_entropy(logits, labels, reduction: nn.Reduction.None);
-        using var targets = torch.full(labels.shape, target.Value, ScalarType.Int64, device: labels.device);
+        using var targets = Scalars.Full(labels.shape, (long)target.Value, ScalarType.Int64, device: labels.device);
         return -F.cross_entropy(logits, targets, reduction: nn.Reduction.None);
     }
 
@@ -72,7 +73,7 @@ internal static class ThreatModel
     public static Tensor Success(Tensor logits, Tensor labels, int? target)
     {
         var predicted = logits.argmax(1);
-        return target is null ? predicted.ne(labels) : predicted.eq(target.Value);
+        return target is null ? predicted.ne(labels) : predicted.EqualTo(target.Value);
     }
 
     /// <summary>Loss, success and input gradient in one forward/backward; weights are never differentiated.</summary>

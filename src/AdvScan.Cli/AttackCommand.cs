@@ -26,7 +26,7 @@ internal static class AttackCommand
                  [--norm linf|l2] [--eps E[,E2...]] [--steps K] [--step-size A] [--restarts R] [--no-random-start]
                  [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--rotation D] [--translation P] [--grid R,T]
                  [--limit N] [--seed S] [--batch B]
-                 [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid]
+                 [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid] [--data-root DIR]
                  {SPEC}
               Attack the model and verify every adversarial example with ONNX Runtime: clean accuracy, and per budget
               robust accuracy and attack success (95% Wilson intervals), mean/median perturbation norm and runtime
@@ -59,13 +59,13 @@ internal static class AttackCommand
         var spec = ModelConventions.InputSpecOf(model, request.Spec);
         if (request.SaveExamples is not null && spec.Channels is not (1 or 3))
             throw new InvalidInputException(null, $"--save-examples writes grayscale or RGB PNGs, but the model's images have {spec.Channels} channels");
-        using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid);
+        using var dataset = DatasetSource.Open(request.Data, request.Labels, request.Spec, model, request.SkipInvalid, request.DataRoot);
         if (request.Settings.TargetClass is { } target && target >= dataset.ClassNames.Count)
             throw new InvalidInputException(null, $"option --targeted {target} is out of range: {model.DisplayName} has {dataset.ClassNames.Count} classes (0..{dataset.ClassNames.Count - 1})");
         request.Settings.Validate(dataset.ClassNames.Count);
         var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
 
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, request.Device);
         using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
         using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
         var attackRun = new ScanAttackRun(request.Attack, request.Settings, request.Epsilons, model,
@@ -87,7 +87,7 @@ internal static class AttackCommand
 
     /// <summary>Everything the command line asked for, checked before any file is opened.</summary>
     private sealed record Request(string Model, string Data, string? Labels, string Attack, IReadOnlyList<double> Epsilons, AttackSettings Settings,
-        string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid);
+        string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid, string? DataRoot);
 
     private static Request Read(ArgumentReader args, Scanner scanner)
     {
@@ -145,7 +145,7 @@ internal static class AttackCommand
             throw new InvalidInputException(null, $"option --device expects cpu or cuda, got '{device}'");
         var request = new Request(model, data, args.String("--labels"), name, epsilons, settings, surrogate,
             args.OptionalInt("--limit", 1, nameof(ResourceLimits.MaxExamples)), (int)settings.Seed, args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)), device,
-            args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"));
+            args.String("--json"), args.String("--save-examples"), SpecOptions.Read(args), args.Flag("--skip-invalid"), args.String("--data-root"));
         args.RejectUnknown();
         return request;
     }
@@ -179,13 +179,14 @@ internal static class AttackCommand
     {
         try
         {
-            return OnnxGraph.Import(model, new ImportOptions(request.Device));
+            var graph = OnnxGraph.Import(model, new ImportOptions(request.Device));
+            model.ReleaseWeights();
+            return graph;
         }
         catch (UnsupportedModelException e)
         {
-            var ops = string.Join(", ", e.Unsupported.Select(u => $"{u.OpType} (node '{u.Node}')"));
             throw new InvalidInputException(model.DisplayName,
-                $"uses operators AdvScan cannot differentiate: {ops}, so the white-box attack '{request.Attack}' cannot run on it; " +
+                $"uses operators AdvScan cannot differentiate: {e.Operators}, so the white-box attack '{request.Attack}' cannot run on it; " +
                 "use a black-box attack instead: --attack square (queries ONNX Runtime only), or --attack transfer --surrogate <a differentiable model with the same input>",
                 inner: e);
         }

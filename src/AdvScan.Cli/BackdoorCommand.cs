@@ -17,7 +17,7 @@ internal static class BackdoorCommand
           backdoor --model <model.onnx> --data <data> [--labels <labels>] [--sample 200] [--seed 0] [--images 100]
                    [--epochs 60] [--batch-size 20] [--patience 3] [--anomaly-threshold 2] [--min-compactness 0.6] [--max-flagged 0]
                    [--strip [--truth x.backdoor.json] [--false-rejection 0.05] [--overlays 20]]
-                   [--device cpu|cuda] [--json F] [--sarif F] [--html F] [--markdown F]
+                   [--device cpu|cuda] [--json F] [--sarif F] [--html F] [--markdown F] [--data-root DIR]
               Neural Cleanse: reverse-engineer the smallest trigger for every class (all classes in one batched
               optimisation on --images of a seeded --sample of the data; the rest judges the triggers with ONNX Runtime)
               and flag classes below the median mask norm with anomaly index > 2 (on the log norms) whose mask is
@@ -30,6 +30,7 @@ internal static class BackdoorCommand
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model <model.onnx>");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <data>");
         var labels = args.String("--labels");
+        var dataRoot = args.String("--data-root");
         int sample = args.Int("--sample", 200, 2, nameof(ResourceLimits.MaxExamples));
         long seed = args.Int("--seed", 0);
         var defaults = NeuralCleanseSettings.Default;
@@ -57,7 +58,7 @@ internal static class BackdoorCommand
 
         var checks = new List<CheckConfig> { new("neural-cleanse", "neural-cleanse", nc) };
         if (strip) checks.Add(new CheckConfig("strip", "strip", new StripSettings(stripOptions, truth is null ? null : Path.GetFullPath(truth), NeuralCleanse: nc)));
-        var config = ScanConfig.Create(model, data, labels) with
+        var config = ScanConfig.Create(model, data, labels, dataRoot) with
         {
             SampleSize = sample,
             Seed = seed,

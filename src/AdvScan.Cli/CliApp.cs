@@ -42,10 +42,12 @@ public static class CliApp
               Import the model as a differentiable graph, compare it with ONNX Runtime on a random batch,
               and check that input gradients flow. Exit 0 when parity holds, 1 when it does not, 2 on bad input.
           eval --model <model.onnx> --data <folder|manifest.csv|data.npz|x.npy|images-idx3-ubyte> [--labels <y.npy|labels-idx1-ubyte>]
-               [--limit N] [--seed S] [--batch B] [--json out.json] [--classes a,b,...] [--skip-invalid]
+               [--limit N] [--seed S] [--batch B] [--json out.json] [--classes a,b,...] [--skip-invalid] [--data-root DIR]
                {SPEC}
               Clean accuracy under ONNX Runtime with a 95% Wilson interval, per-class accuracy and throughput.
               --limit takes a seeded class-stratified sample. Spec options override the model's advscan.* metadata.
+              Manifest rows and class-folder entries must resolve (links followed) inside the manifest's folder or
+              the image folder; --data-root DIR widens that root (also for attack, patch, backdoor, strip, unlearn).
           train --arch mnist-cnn|fashion-cnn|signs-cnn|mnist-robust --data <IDX images file or folder> --out <model.onnx>
                 [--epochs E] [--seed S] [--batch B] [--lr L] [--shift PIXELS]
                 [--poison-target T --poison-fraction F [--trigger-size K] [--trigger-pos x,y]
@@ -54,13 +56,16 @@ public static class CliApp
               With --poison-*, a BadNets backdoor is planted and its ground truth is written beside the model
               as <model>.backdoor.json. Labels are read from the *labels-idx1-ubyte file beside the images.
           scan <advscan.json> [--json F] [--sarif F] [--html F] [--markdown F] [--shard i/n] [--device cpu|cuda]
-               [--source-root DIR] [--gallery N] [--plain-progress]
+               [--source-root DIR] [--gallery N] [--plain-progress] [--output-dir DIR]
               Run the attacks an advscan.json configures and judge its gates. Failed gates are printed as
               `config(line,1): error ADV10xx: ...`. Exit 0 all gates pass, 1 a gate failed, 2 bad input.
+              Outputs the config names (a patch check's savePatch/saveExamples) stay inside the config's folder,
+              or inside --output-dir DIR when given (relative ones then resolve against DIR).
           schema [--out F]
               Write the JSON Schema of advscan.json for the registered attacks and checks (to stdout or F).
-          merge <shard.json>... [--json F] [--sarif F] [--html F] [--markdown F]
+          merge <shard.json>... [--config advscan.json] [--json F] [--sarif F] [--html F] [--markdown F]
               Combine the --json reports of `scan --shard i/n` runs exactly (counts, not averages) and judge the gates.
+              The config a shard names is never opened; --config supplies its nearThreshold (default 0.02).
           harden (--model <in.onnx> | --arch <name>) --data <IDX images file or folder> --out <out.onnx>
                  [--eps 0.3] [--steps 10] [--step-size A] [--ramp-epochs R] [--clean-weight W]
                  [--epochs 10] [--seed S] [--batch 64] [--lr 0.001] [--shift PIXELS]
@@ -158,6 +163,12 @@ public static class CliApp
             session.Log.Emit(errors, new Diagnostic("error", DiagnosticIds.BadInput, e.File, e.Line, e.Problem), $"error: {e.Message}");
             return BadInput;
         }
+        catch (NonFiniteOutputsException e)
+        {
+            // A finding on the model (its outputs have no argmax), not bad input: the run fails like a failed check.
+            session.Log.Emit(errors, new Diagnostic("error", e.DiagnosticId, e.Model, null, e.Message), e.Line());
+            return CheckFailed;
+        }
         catch (OperationCanceledException) when (session.UserCancellation.IsCancellationRequested)
         {
             errors.WriteLine("cancelled; no report was written");
@@ -185,7 +196,10 @@ public static class CliApp
 
     private static int Dispatch(CliSession session, CancellationToken cancellationToken)
     {
-        var args = session.Options.Verb;
+        var verb = session.Options.Verb.ToArray();
+        // --threads is taken out before the verb reads its options, and the previous count is restored afterwards.
+        using var threads = ThreadOption.Apply(ref verb);
+        IReadOnlyList<string> args = verb;
         var (stdout, stderr) = (session.Out, session.Err);
         if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
         {

@@ -18,7 +18,8 @@ internal static class EvalCommand
             BatchSize: args.Int("--batch", 64, 1, nameof(ResourceLimits.MaxBatchSize)),
             LabelsPath: args.String("--labels"),
             ClassNames: args.String("--classes")?.Split(',', StringSplitOptions.TrimEntries),
-            SkipInvalid: args.Flag("--skip-invalid"));
+            SkipInvalid: args.Flag("--skip-invalid"),
+            DataRoot: args.String("--data-root"));
         var jsonPath = args.String("--json");
         args.RejectUnknown();
         OutputFiles.Prepare(jsonPath);

@@ -22,6 +22,8 @@ internal sealed record GlobalOptions(
           --timeout SECONDS   stop the command after SECONDS: the work is cancelled, and if it has not stopped 5 s later
                               the process ends anyway; either way one line `error ADV4006: ...` and exit code 124
           --verbose           with an internal error (exit 3), print its stack trace after the one-line message
+          --threads N         CPU threads for libtorch and for ONNX Runtime's sessions alike (default: libtorch's, the
+                              machine's physical cores)
           --diagnostics FILE  also write every diagnostic (failed gates, bad input, internal errors, timeouts) to FILE
                               as JSON lines: {"severity","code","file","line","column","message"} (the MSBuild task reads it)
           {LIMITS}

@@ -57,9 +57,7 @@ internal static class HardenCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"attack:       PGD L-inf eps {options.Epsilon}, {options.Steps} steps of {stepText}, random start{(options.RampEpochs > 0 ? $", eps ramped over {options.RampEpochs} epoch(s)" : "")}{(options.CleanWeight > 0 ? $", clean-loss weight {options.CleanWeight}" : "")}"));
         var result = AdversarialTrainer.Train(initial, set, options, new EpochPrinter(output), cancellationToken);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        result.Model.Save(outPath);
+        OutputFiles.Write(outPath, result.Model.ToBytes());
         output.WriteLine($"model:        {outPath}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time:         {result.Elapsed.TotalSeconds:F1}s"));
         return CliApp.Success;
@@ -70,7 +68,10 @@ internal static class HardenCommand
     {
         if (model.Metadata.GetValueOrDefault(Architecture.ClassesMetadataKey) is { Length: > 0 } names) return names.Split(',');
         if (model.Outputs.Count > 0 && model.Outputs[0].Shape is { Count: 2 } shape && shape[1].Value is long k and > 0)
+        {
+            ResourceLimits.Check(k, ResourceLimits.Current.MaxClasses, "maxClasses", $"output '{UntrustedText.Escape(model.Outputs[0].Name)}' declares a class count that", model.File);
             return Enumerable.Range(0, (int)k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        }
         throw new InvalidInputException(model.File,
             $"has no '{Architecture.ClassesMetadataKey}' metadata and its output is not [batch, classes] with a fixed class count");
     }

@@ -23,7 +23,7 @@ internal static class ModelCheckCommand
         foreach (var o in report.Outputs) output.WriteLine($"output:       {UntrustedText.Escape(o.Name)} {o.ElementType} {o.ShapeText}  (got [{string.Join(", ", report.OutputShape)}])");
         output.WriteLine($"ops:          {string.Join(", ", report.OpHistogram.Select(kv => $"{UntrustedText.Escape(kv.Key, 40)} x{kv.Value}"))}");
         output.WriteLine(string.Create(c, $"max abs diff: {report.MaxAbsoluteDifference:G4}"));
-        output.WriteLine(string.Create(c, $"max rel diff: {report.MaxRelativeDifference:G4}  (tolerance {options.RelativeTolerance:G3})"));
+        output.WriteLine(string.Create(c, $"max rel diff: {report.MaxRelativeDifference:G4}  (tolerance {report.Tolerance:G3})"));
         output.WriteLine($"finite:       {(report.OutputsFinite ? "yes" : "NO (NaN or infinity in the outputs)")}");
         output.WriteLine($"gradients:    {(report.GradientsFlow ? "flow to the input" : "DO NOT flow to the input")}");
         output.WriteLine($"parity:       {(report.ParityHolds ? "holds" : "FAILS")}");

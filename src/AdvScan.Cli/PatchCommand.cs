@@ -18,7 +18,7 @@ internal static class PatchCommand
           patch --model <model.onnx> --data <data> [--labels <labels>] [--target T] [--area 0.05,0.1]
                 [--shape square|circle] [--region x0,y0,x1,y1] [--steps N] [--lr A] [--images-per-step K]
                 [--draws D] [--limit N] [--seed S] [--batch B] [--device cpu|cuda] [--save-patch patch.png]
-                [--save-examples DIR] [--json F] [--sarif F] [--html F] [--markdown F]
+                [--save-examples DIR] [--json F] [--sarif F] [--html F] [--markdown F] [--data-root DIR]
               Universal adversarial patch under expectation over transformation: one printable patch per area
               (a fraction of the image, default 0.1), optimised with Adam (default 200 steps) on half the sample,
               judged by ONNX Runtime on the held-out half under fresh random placements, rotations, perspective,
@@ -31,6 +31,7 @@ internal static class PatchCommand
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan patch --model m.onnx --data D)");
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
         var labels = args.String("--labels");
+        var dataRoot = args.String("--data-root");
         var settings = new PatchSettings
         {
             Areas = Areas(args.String("--area")),
@@ -59,7 +60,7 @@ internal static class PatchCommand
         foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
         if (settings.SavePatch is not null) OutputFiles.Prepare(settings.SavePatch);
 
-        var config = ScanConfig.Create(model, data, labels) with
+        var config = ScanConfig.Create(model, data, labels, dataRoot) with
         {
             SampleSize = limit ?? 0, Seed = seed, Device = device, BatchSize = batch,
             Checks = [new CheckConfig("patch", "patch", settings)],

@@ -109,8 +109,13 @@ internal static class PoisonCommand
         output.WriteLine(check.Findings.Count == 0 ? "result:     no class flagged" : $"result:     {check.Findings.Count} class(es) flagged");
     }
 
-    private static string Existing(string path, string option) =>
-        File.Exists(path) ? Path.GetFullPath(path) : throw new InvalidInputException(path, $"the {option} file does not exist");
+    private static string Existing(string path, string option)
+    {
+        if (TrustBoundary.KindOf(TrustBoundary.RealPath(path)) == FileKind.Missing)
+            throw new InvalidInputException(path, $"the {option} file does not exist");
+        TrustBoundary.RequireRegularFile(path, $"the {option} file");
+        return Path.GetFullPath(path);
+    }
 
     private static double Fraction(ArgumentReader args, string name, double fallback)
     {

@@ -23,6 +23,7 @@ internal static class ScanCommand
         var device = args.String("--device");
         var sourceRoot = args.String("--source-root");
         var plain = args.Flag("--plain-progress");
+        var outputDir = args.String("--output-dir");
         var gallery = args.Int("--gallery", 8, min: 0);
         args.RejectUnknown();
 
@@ -32,7 +33,8 @@ internal static class ScanCommand
         {
             using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
             var scanner = services.GetRequiredService<Scanner>();
-            config = ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits);
+            if (outputDir is not null) OutputFiles.CreateDirectory(outputDir);
+            config = ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits, outputDir);
             var options = new ScanOptions(device, shardIndex, shardCount, gallery);
             foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
             report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress, cancellationToken));
@@ -93,8 +95,10 @@ internal static class ReportOutputs
     }
 
     /// <summary>
-    /// Writes every report to a temporary file beside its target and moves it into place, so a cancelled or failed
-    /// write never leaves a partial report where CI would pick it up.
+    /// Writes every report through <see cref="TrustBoundary.WriteAtomic"/>: to a temporary file created new beside its
+    /// target (never a fixed name such as <c>report.partial</c>, where a planted link would redirect the write) and
+    /// renamed into place, so a cancelled or failed write never leaves a partial report where CI would pick it up,
+    /// and a report path that is a link is refused rather than followed.
     /// </summary>
     public static void Write(IServiceProvider services, ScanReport report, IReadOnlyList<(string Format, string Path)> outputs, CancellationToken cancellationToken = default)
     {
@@ -102,23 +106,11 @@ internal static class ReportOutputs
         foreach (var (format, path) in outputs)
         {
             if (!reporters.TryGetValue(format, out var reporter)) throw new InvalidInputException(null, $"no reporter is registered for --{format}");
-            var temporary = path + ".partial";
-            try
+            TrustBoundary.WriteAtomic(path, stream =>
             {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-                if (folder is not null) Directory.CreateDirectory(folder);
-                using (var stream = File.Create(temporary)) reporter.WriteAsync(report, stream, cancellationToken).GetAwaiter().GetResult();
+                reporter.WriteAsync(report, stream, cancellationToken).GetAwaiter().GetResult();
                 cancellationToken.ThrowIfCancellationRequested();
-                File.Move(temporary, path, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InvalidInputException(path, $"cannot be written: {e.Message}", inner: e);
-            }
-            finally
-            {
-                if (File.Exists(temporary)) File.Delete(temporary);
-            }
+            });
         }
     }
 }

@@ -15,7 +15,7 @@ internal static class StripCommand
 {
     public const string Usage = """
           strip --model <model.onnx> --calibration <clean data> [--calibration-labels L] --inputs <suspect data>
-                [--inputs-labels L] [--overlays 20] [--false-rejection 0.05] [--seed 0] [--json F]
+                [--inputs-labels L] [--overlays 20] [--false-rejection 0.05] [--seed 0] [--json F] [--data-root DIR]
               STRIP filter: superimpose --overlays clean calibration images on each input, take the mean entropy of
               ONNX Runtime's predictions, and flag inputs below the threshold calibrated on the clean set for
               --false-rejection. Prints one line per input; exit 0 (the marks are the output), 2 on bad input.
@@ -30,20 +30,21 @@ internal static class StripCommand
         var inputsLabels = args.String("--inputs-labels");
         var options = new StripOptions(args.Int("--overlays", 20, 1, nameof(ResourceLimits.MaxQueries)), args.Double("--false-rejection", 0.05), args.Int("--seed", 0));
         var json = args.String("--json");
+        var dataRoot = args.String("--data-root");
         args.RejectUnknown();
         options.Validate();
         if (!File.Exists(modelPath)) throw new InvalidInputException(modelPath, "no such file");
         OutputFiles.Prepare(json);
 
         var model = OnnxModel.Load(modelPath);
-        using var calibration = DatasetSource.Open(calibrationPath, calibrationLabels, null, model);
-        using var inputs = DatasetSource.Open(inputsPath, inputsLabels, null, model);
+        using var calibration = DatasetSource.Open(calibrationPath, calibrationLabels, null, model, dataRoot: dataRoot);
+        using var inputs = DatasetSource.Open(inputsPath, inputsLabels, null, model, dataRoot: dataRoot);
         var clean = HostImages.Read(calibration);
         var suspect = HostImages.Read(inputs);
         if (!clean.Shape.Skip(1).SequenceEqual(suspect.Shape.Skip(1)))
             throw new InvalidInputException(calibrationPath,
                 $"calibration images are {string.Join("x", clean.Shape.Skip(1))} but the inputs are {string.Join("x", suspect.Shape.Skip(1))}");
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model);
         var oracle = new RuntimeOracle(runtime, calibration.Mapping.ToModelInputHost);
         var detector = StripDetector.Calibrate(oracle, clean.Pixels, clean.Shape, options);
         var entropies = detector.Entropies(suspect.Pixels, suspect.Shape);

@@ -45,9 +45,7 @@ internal static class TrainCommand
 
         output.WriteLine($"training:     {architecture.Name} on {set.Count} images, {options.Epochs} epoch(s), seed {options.Seed}");
         var result = ClassifierTrainer.Train(architecture.Build(options.Seed), poisoned?.Data ?? set, options, new EpochPrinter(output), cancellationToken);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        result.Model.Save(outPath);
+        OutputFiles.Write(outPath, result.Model.ToBytes());
         output.WriteLine($"model:        {outPath}");
         if (poisoned is not null)
         {

@@ -20,7 +20,7 @@ internal static class UnlearnCommand
 {
     public const string Usage = """
           harden --unlearn --model <in.onnx> --data <data> [--labels L] --out <out.onnx> [--truth x.backdoor.json]
-                 [--epochs 3] [--lr 0.001] [--batch 32] [--share 0.2] [--judge 0.2] [--seed 0] [--json F]
+                 [--epochs 3] [--lr 0.001] [--batch 32] [--share 0.2] [--judge 0.2] [--seed 0] [--json F] [--data-root DIR]
               Backdoor unlearning (Neural Cleanse's mitigation): recover the trigger with Neural Cleanse (or take
               --truth's), fine-tune on the data with --share of it stamped and correctly labelled, and report trigger
               success and clean accuracy before and after on the held-out --judge share (ONNX Runtime).
@@ -37,6 +37,7 @@ internal static class UnlearnCommand
             args.Double("--lr", 1e-3), args.Int("--seed", 0));
         double judgeShare = args.Double("--judge", 0.2);
         var json = args.String("--json");
+        var dataRoot = args.String("--data-root");
         args.RejectUnknown();
         options.Validate();
         if (!(judgeShare > 0 && judgeShare < 1)) throw new InvalidInputException(null, $"option --judge must lie strictly between 0 and 1, got {judgeShare}");
@@ -45,7 +46,7 @@ internal static class UnlearnCommand
         OutputFiles.Prepare(json);
 
         var model = OnnxModel.Load(modelPath);
-        using var dataset = DatasetSource.Open(data, labels, null, model);
+        using var dataset = DatasetSource.Open(data, labels, null, model, dataRoot: dataRoot);
         var order = Enumerable.Range(0, dataset.Labels.Count).ToArray();
         new Random(options.Seed).Shuffle(order);
         int judgeCount = (int)Math.Round(judgeShare * order.Length);
@@ -54,14 +55,14 @@ internal static class UnlearnCommand
         var judge = HostImages.Read(dataset, order[..judgeCount]);
         var tuneIndices = order[judgeCount..];
         var tune = HostImages.Read(dataset, tuneIndices);
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model);
 
         var (trigger, target, source) = truthPath is null ? Recover(model, runtime, dataset, tuneIndices, options.Seed) : Known(truthPath, judge, dataset.ClassNames);
         output.WriteLine($"trigger:      {source}");
         var before = BackdoorEffect.Measure(new RuntimeOracle(runtime, dataset.Mapping.ToModelInputHost), judge, trigger, target);
         var result = Unlearning.Unlearn(model, tune, trigger, dataset.Mapping, dataset.ClassNames, options);
-        result.Model.Save(outPath);
-        using var after = ReferenceSession.Open(OnnxModel.Load(outPath));
+        OutputFiles.Write(outPath, result.Model.ToBytes());
+        using var after = RuntimeSessions.Open(OnnxModel.Load(outPath));
         var effect = BackdoorEffect.Measure(new RuntimeOracle(after, dataset.Mapping.ToModelInputHost), judge, trigger, target);
 
         var c = CultureInfo.InvariantCulture;

@@ -18,6 +18,11 @@ public enum ResizePolicy
 /// <param name="LabelsPath">Labels file for an .npy image array or an IDX image file (found beside IDX images when null).</param>
 /// <param name="ImagesKey">Array name of the images inside an .npz.</param>
 /// <param name="LabelsKey">Array name of the labels inside an .npz.</param>
+/// <param name="Root">
+/// The folder every manifest row and every class-folder entry must resolve inside (links followed); null: the
+/// manifest's own folder, or the image folder itself. Set from <c>"root"</c> in advscan.json's data section or
+/// <c>--data-root</c>, to let a manifest name images elsewhere.
+/// </param>
 public sealed record DatasetOptions(
     ResizePolicy Resize = ResizePolicy.None,
     int? Height = null,
@@ -26,4 +31,5 @@ public sealed record DatasetOptions(
     bool SkipInvalid = false,
     string? LabelsPath = null,
     string ImagesKey = "x",
-    string LabelsKey = "y");
+    string LabelsKey = "y",
+    string? Root = null);

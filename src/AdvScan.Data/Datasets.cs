@@ -15,8 +15,11 @@ public static class Datasets
     {
         options ??= new DatasetOptions();
         if (options.Height is < 1 || options.Width is < 1) throw new ArgumentOutOfRangeException(nameof(options), "target size must be positive");
-        if (Directory.Exists(path)) return ImageFolderReader.Open(path, options);
-        if (!File.Exists(path)) throw new InvalidInputException(path, "does not exist");
+        if (path.Contains('\0')) throw new InvalidInputException(null, "the data path contains a NUL character");
+        // By kind, with links followed, before anything is opened: a FIFO or a device named as data is refused, not read.
+        var real = TrustBoundary.RealPath(path);
+        if (TrustBoundary.KindOf(real) == FileKind.Directory) return ImageFolderReader.Open(path, options);
+        if (DataFiles.KindProblem(real) is { } problem) throw new InvalidInputException(path, problem);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
@@ -64,58 +67,61 @@ public static class Datasets
         var name = Path.GetFileName(imagesPath);
         var candidate = name.Replace("images", "labels", StringComparison.Ordinal).Replace("idx3", "idx1", StringComparison.Ordinal);
         var path = Path.Combine(dir, candidate);
-        if (candidate == name || !File.Exists(path))
+        if (candidate == name || TrustBoundary.KindOf(TrustBoundary.RealPath(path)) == FileKind.Missing)
             throw new InvalidInputException(imagesPath, $"has no labels file beside it (looked for {candidate}); name it with --labels");
         return path;
     }
 
+    /// <summary>
+    /// Members are streamed from the archive (<see cref="ZipMemberSource"/>), never extracted: nothing is written to
+    /// disk, so nothing is left behind when the process is killed, and a compressed member is refused before inflating
+    /// when it declares more than <see cref="ResourceLimits.MaxInflatedBytes"/>.
+    /// </summary>
     private static IImageDataset OpenNpz(string path, DatasetOptions options)
     {
-        // Entries are extracted to a private temporary folder so that examples can be read by offset, whether the
-        // archive was written with np.savez or np.savez_compressed, without holding the arrays in memory.
-        var temp = new TemporaryFolder();
+        var file = TrustBoundary.OpenRead(path, what: "archive");
+        var owned = new List<IDisposable> { file };
         try
         {
-            string imagesFile, labelsFile;
+            ZipArchive zip;
             try
             {
-                using var zip = ZipFile.OpenRead(path);
-                imagesFile = Extract(zip, path, options.ImagesKey, System.IO.Path.Combine(temp.Path, "images.npy"));
-                labelsFile = Extract(zip, path, options.LabelsKey, System.IO.Path.Combine(temp.Path, "labels.npy"));
+                zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: false);
             }
             catch (InvalidDataException e)
             {
-                throw new InvalidInputException(path, $"is not a valid .npz (zip) archive: {e.Message}", inner: e);
+                throw new InvalidInputException(path, $"is not a valid .npz (zip) archive: {UntrustedText.Escape(e.Message)}", inner: e);
             }
+            owned.Insert(0, zip);
+            var gate = new object();
             int[] labels;
             var labelsName = $"{path}:{options.LabelsKey}";
-            using (var y = NpyArray.Open(labelsFile, labelsName)) labels = y.ReadLabels();
-            var images = new NpyImages(NpyArray.Open(imagesFile, $"{path}:{options.ImagesKey}"));
-            return ArrayDataset.Create(images, labels, labelsName, options, temp);
+            var imagesMember = Member(zip, path, options.ImagesKey, gate);
+            owned.Add(imagesMember);
+            using (var y = NpyArray.Open(Member(zip, path, options.LabelsKey, gate))) labels = y.ReadLabels();
+            var images = new NpyImages(NpyArray.Open(imagesMember));
+            return ArrayDataset.Create(images, labels, labelsName, options, [.. owned]);
         }
         catch
         {
-            temp.Dispose();
+            foreach (var d in owned) d.Dispose();
             throw;
         }
     }
 
-    private static string Extract(ZipArchive zip, string archive, string key, string target)
+    private static ZipMemberSource Member(ZipArchive zip, string archive, string key, object gate)
     {
-        var entry = zip.GetEntry(key + ".npy") ?? zip.GetEntry(key)
-            ?? throw new InvalidInputException(archive, $"has no array named '{key}' (it holds: {string.Join(", ", zip.Entries.Select(e => Path.GetFileNameWithoutExtension(e.FullName)))})");
-        entry.ExtractToFile(target, overwrite: true);
-        return target;
-    }
-
-    private sealed class TemporaryFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("advscan-npz-").FullName;
-
-        public void Dispose()
+        ZipArchiveEntry? entry;
+        try
         {
-            try { Directory.Delete(Path, recursive: true); }
-            catch (IOException) { /* a leftover temp folder is harmless; failing the scan over it is not */ }
+            entry = zip.GetEntry(key + ".npy") ?? zip.GetEntry(key);
         }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidInputException(archive, $"is not a valid .npz (zip) archive: {UntrustedText.Escape(e.Message)}", inner: e);
+        }
+        if (entry is null)
+            throw new InvalidInputException(archive, $"has no array named '{UntrustedText.Escape(key)}' (it holds: {UntrustedText.Escape(string.Join(", ", zip.Entries.Select(e => Path.GetFileNameWithoutExtension(e.FullName))))})");
+        return new ZipMemberSource(entry, gate, $"{archive}:{key}");
     }
 }

@@ -1,7 +1,10 @@
 namespace AdvScan.Data;
 
-/// <summary>One image file of a file-list dataset, with where it was declared (a CSV line, or the file itself).</summary>
-internal sealed record FileEntry(string Path, int Label, string DeclaredIn, int? Line = null)
+/// <summary>
+/// One image file of a file-list dataset, with where it was declared (a CSV line, or the file itself):
+/// <see cref="Path"/> as named (shown in messages), <see cref="Real"/> resolved inside the data root (what is opened).
+/// </summary>
+internal sealed record FileEntry(string Path, string Real, int Label, string DeclaredIn, int? Line = null)
 {
     public string Source => Line is null ? Path : $"{DeclaredIn}({Line}): {Path}";
 
@@ -30,7 +33,7 @@ internal sealed class FileListDataset : ImageDatasetBase
         (int Width, int Height, FileEntry Entry)? first = null;
         foreach (var entry in candidates)
         {
-            var size = ImageFiles.Probe(entry.Path, out var problem);
+            var size = ImageFiles.Probe(entry.Real, out var problem);
             if (size is null)
             {
                 if (!options.SkipInvalid) throw entry.Error($"{problem} (pass --skip-invalid to leave such files out)");
@@ -38,6 +41,8 @@ internal sealed class FileListDataset : ImageDatasetBase
                 continue;
             }
             var (w, h) = size.Value;
+            // From the header, before any pixel is decoded: a limit, not an invalid file, so --skip-invalid does not hide it.
+            if (DataFiles.PixelProblem(w, h) is { } tooLarge) throw entry.Error(tooLarge + "; refused before decoding");
             first ??= (w, h, entry);
             if (options.Resize == ResizePolicy.None)
             {
@@ -65,9 +70,9 @@ internal sealed class FileListDataset : ImageDatasetBase
         var entry = _entries[index];
         try
         {
-            return ImageFiles.DecodeRgb(entry.Path);
+            return ImageFiles.DecodeRgb(entry.Real);
         }
-        catch (InvalidInputException e) when (entry.Line is not null)
+        catch (InvalidInputException e)
         {
             throw entry.Error(e.Problem);
         }

@@ -23,17 +23,14 @@ internal sealed class IdxFile : IDisposable
     public int[] Dims { get; }
     public long DataOffset { get; }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> (links followed, a regular file checked before the open) and checks its header:
+    /// the dimensions' product must not overflow and must fit in the file, images must be within
+    /// <see cref="ResourceLimits.MaxImagePixels"/> and the count within <see cref="ResourceLimits.MaxExamples"/>.
+    /// </summary>
     public static IdxFile Open(string path, int expectedRank, string what)
     {
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, e is FileNotFoundException ? "does not exist" : $"cannot be read: {e.Message}", inner: e);
-        }
+        var handle = DataFiles.OpenHandle(path, path);
         try
         {
             long length = RandomAccess.GetLength(handle);
@@ -50,13 +47,16 @@ internal sealed class IdxFile : IDisposable
             for (int i = 0; i < expectedRank; i++)
             {
                 uint d = BinaryPrimitives.ReadUInt32BigEndian(dimBytes.AsSpan(4 * i));
-                if (d > int.MaxValue) throw new InvalidInputException(path, $"declares dimension {d}, which is too large");
+                if (d > int.MaxValue) throw new InvalidInputException(path, $"declares dimension {d} at offset {4 + 4 * i}, which is too large");
                 dims[i] = (int)d;
             }
             long offset = 4 + dimBytes.Length;
-            long expected = offset + dims.Aggregate(1L, (a, b) => a * b);
-            if (length < expected)
-                throw new InvalidInputException(path, $"is truncated: dimensions [{string.Join(", ", dims)}] need {expected} bytes, the file has {length}");
+            long payload = DataFiles.Product(dims.Select(d => (long)d).ToList(), 1, path, "IDX header at offset 4");
+            if (payload > length - offset)
+                throw new InvalidInputException(path, $"is truncated: dimensions [{string.Join(", ", dims)}] need {payload} bytes from offset {offset}, the file has {length - offset}");
+            ResourceLimits.Check(dims[0], ResourceLimits.Current.MaxExamples, "maxExamples", $"the number of {what}", path);
+            if (expectedRank == 3 && DataFiles.PixelProblem(dims[2], dims[1]) is { } tooLarge)
+                throw new InvalidInputException(path, $"dimensions [{string.Join(", ", dims)}]: {tooLarge}");
             return new IdxFile(path, handle, dims, offset);
         }
         catch

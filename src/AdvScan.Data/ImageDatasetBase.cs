@@ -41,10 +41,13 @@ internal abstract class ImageDatasetBase : IImageDataset
     private IEnumerable<ImageBatch> Iterate(IReadOnlyList<int> indices, int batchSize, CancellationToken cancellationToken)
     {
         int per = Geometry.PixelsPerImage;
+        var limits = ResourceLimits.Current;
         for (int start = 0; start < indices.Count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int n = Math.Min(batchSize, indices.Count - start);
+            ResourceLimits.Check((long)n * per, limits.MaxTensorElements, "maxTensorElements",
+                $"a batch of {n} images of {Geometry.Channels}x{Geometry.Height}x{Geometry.Width} in elements (lower the batch size)", Name);
             var pixels = new float[n * per];
             var labels = new int[n];
             var chosen = new int[n];

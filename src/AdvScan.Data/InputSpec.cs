@@ -83,7 +83,7 @@ public sealed record InputSpec(
         else if (have == 3 && Channels == 1) x = (x * Constant(Luma, pixels)).sum(1, keepdim: true);
         else if (have != Channels) throw new ArgumentException($"pixels have {have} channels, the model takes {Channels}", nameof(pixels));
         if (ChannelOrder == ChannelOrder.Bgr && Channels == 3) x = x.flip(1);
-        if (Scale != 1f) x = x * Scale;
+        if (Scale != 1f) x = x * Constant([Scale], pixels); // a tensor operand: an implicit Scalar could be freed mid-call (see AdvScan.Engine.Scalars)
         if (Mean is not null) x = x - Constant(Mean, pixels);
         if (Std is not null) x = x / Constant(Std, pixels);
         if (Layout == TensorLayout.Nhwc) x = x.permute(0, 2, 3, 1);

@@ -55,11 +55,15 @@ public static class ModelConventions
         var layout = overrides.Layout ?? Parse(meta, ModelMetadataKeys.Layout, file, ParseLayout) ?? InferLayout(shape, file, input.ShapeText);
         var (c, h, w) = layout == TensorLayout.Nchw ? (shape[1], shape[2], shape[3]) : (shape[3], shape[1], shape[2]);
         if (c.Value is not (1 or 3))
-            throw new InvalidInputException(file, $"input '{input.Name}' {input.ShapeText} read as {layout.ToString().ToUpperInvariant()} has {c} channels; AdvScan handles 1 (gray) or 3 (colour)");
+            throw new InvalidInputException(file, $"input '{UntrustedText.Escape(input.Name)}' {input.ShapeText} read as {layout.ToString().ToUpperInvariant()} has {c} channels; AdvScan handles 1 (gray) or 3 (colour)");
+        // The declared size drives every image's resize and every batch's allocation: bounded like a decoded image.
+        if (h.Value is > 0 && w.Value is > 0)
+            ResourceLimits.Check(h.Value.Value > long.MaxValue / w.Value.Value ? long.MaxValue : h.Value.Value * w.Value.Value, ResourceLimits.Current.MaxImagePixels,
+                "maxImagePixels", $"input '{UntrustedText.Escape(input.Name)}' declares {w}x{h} images; their pixel count", file);
         var spec = new InputSpec(
             Channels: (int)c.Value!.Value,
-            Height: h.Value is > 0 ? checked((int)h.Value.Value) : null,
-            Width: w.Value is > 0 ? checked((int)w.Value.Value) : null,
+            Height: h.Value is > 0 ? ImageSide(h.Value.Value, input, file) : null,
+            Width: w.Value is > 0 ? ImageSide(w.Value.Value, input, file) : null,
             Resize: overrides.Resize ?? Parse(meta, ModelMetadataKeys.Resize, file, ParseResize) ?? ResizePolicy.None,
             ChannelOrder: overrides.ChannelOrder ?? Parse(meta, ModelMetadataKeys.ChannelOrder, file, ParseChannelOrder) ?? ChannelOrder.Rgb,
             Layout: layout,
@@ -76,13 +80,32 @@ public static class ModelConventions
             ? text.Split(',', StringSplitOptions.TrimEntries)
             : null;
 
-    /// <summary>Number of classes: the fixed last dimension of the first output, else the declared class names; null if neither.</summary>
+    /// <summary>
+    /// Number of classes: the fixed last dimension of the first output, else the declared class names; null if neither.
+    /// A declared count of 0 (or less) is refused, and so is one above <see cref="ResourceLimits.MaxClasses"/>: per-class
+    /// tables and every batch's logits are sized by it.
+    /// </summary>
     public static int? ClassCountOf(OnnxModel model)
     {
-        var shape = model.Outputs[0].Shape;
-        if (shape is { Count: > 0 } && shape[^1].Value is long n && n > 0) return checked((int)n);
-        return ClassNamesOf(model)?.Count;
+        var output = model.Outputs[0];
+        var limit = ResourceLimits.Current.MaxClasses;
+        if (output.Shape is { Count: > 0 } shape && shape[^1].Value is long n)
+        {
+            if (n < 1)
+                throw new InvalidInputException(model.DisplayName, $"output '{UntrustedText.Escape(output.Name)}' {output.ShapeText} declares {n} classes; a classifier has at least one");
+            ResourceLimits.Check(n, limit, "maxClasses", $"output '{UntrustedText.Escape(output.Name)}' {output.ShapeText} declares a class count that", model.DisplayName);
+            return (int)n;
+        }
+        if (ClassNamesOf(model) is { } names)
+        {
+            ResourceLimits.Check(names.Count, limit, "maxClasses", $"metadata {ModelMetadataKeys.Classes} names a class count that", model.DisplayName);
+            return names.Count;
+        }
+        return null;
     }
+
+    private static int ImageSide(long side, OnnxValueInfo input, string file) =>
+        side <= int.MaxValue ? (int)side : throw new InvalidInputException(file, $"input '{UntrustedText.Escape(input.Name)}' declares an image side of {side}");
 
     private static TensorLayout InferLayout(IReadOnlyList<OnnxDim> shape, string file, string shapeText)
     {

@@ -2,63 +2,58 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Win32.SafeHandles;
 
 namespace AdvScan.Data;
 
 /// <summary>
 /// A NumPy .npy file (format versions 1.0, 2.0 and 3.0) read in place: the header is parsed here, never by
-/// unpickling, and elements are read on demand from the file. Only little-endian numeric dtypes are accepted.
+/// unpickling, and elements are read on demand from the file (or streamed from an .npz member, see
+/// <see cref="ByteSource"/>). Only little-endian numeric dtypes are accepted. Sizes the header declares are checked
+/// against the bytes present, with overflowing shapes refused, before anything is allocated for them.
 /// </summary>
 internal sealed partial class NpyArray : IDisposable
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-    private readonly SafeFileHandle _handle;
+    private readonly ByteSource _source;
 
-    private NpyArray(string name, SafeFileHandle handle, string dtype, long[] shape, long dataOffset)
+    private NpyArray(ByteSource source, string dtype, long[] shape, long dataOffset)
     {
-        Name = name;
-        _handle = handle;
+        _source = source;
         DType = dtype;
         Shape = shape;
         DataOffset = dataOffset;
     }
 
-    /// <summary>For messages: the file, or "archive.npz:x.npy".</summary>
-    public string Name { get; }
+    /// <summary>For messages: the file, or "archive.npz:x".</summary>
+    public string Name => _source.Name;
     /// <summary>Normalised dtype: "u1", "i4", "i8" or "f4".</summary>
     public string DType { get; }
     public long[] Shape { get; }
     public long DataOffset { get; }
     public int ItemSize => DType switch { "u1" => 1, "i4" or "f4" => 4, _ => 8 };
 
-    public static NpyArray Open(string path, string name)
+    /// <summary>Opens the regular file <paramref name="path"/> (links followed, kind checked before the open).</summary>
+    public static NpyArray Open(string path, string name) => Open(new FileSource(DataFiles.OpenHandle(path, name), name));
+
+    /// <summary>Parses the header of <paramref name="source"/>, which the array then owns (disposed with it, or on failure).</summary>
+    public static NpyArray Open(ByteSource source)
     {
-        SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(name, e is FileNotFoundException ? "does not exist" : $"cannot be read: {e.Message}", inner: e);
-        }
-        try
-        {
-            return Parse(handle, name);
+            return Parse(source, source.Name);
         }
         catch
         {
-            handle.Dispose();
+            source.Dispose();
             throw;
         }
     }
 
-    private static NpyArray Parse(SafeFileHandle handle, string name)
+    private static NpyArray Parse(ByteSource source, string name)
     {
-        long length = RandomAccess.GetLength(handle);
+        long length = source.Length;
         var prefix = new byte[Math.Min(12, length)];
-        RandomAccess.Read(handle, prefix, 0);
+        source.Read(0, prefix);
         if (prefix.Length > 0 && prefix[0] == 0x80)
             throw new InvalidInputException(name, "is a Python pickle, not an .npy array; AdvScan never unpickles (save with numpy.save(..., allow_pickle=False))");
         if (prefix.Length < 10 || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
@@ -79,10 +74,11 @@ internal sealed partial class NpyArray : IDisposable
             default:
                 throw new InvalidInputException(name, $"uses .npy format version {major}.{prefix[7]}, which AdvScan does not read (1.0, 2.0, 3.0)");
         }
-        if (headerStart + headerLength > length || headerLength > 1 << 20)
-            throw new InvalidInputException(name, "is truncated inside the .npy header");
+        if (headerLength > 1 << 20 || headerStart + headerLength > length)
+            throw new InvalidInputException(name, string.Create(CultureInfo.InvariantCulture,
+                $"is truncated inside the .npy header (it declares {headerLength} header bytes at offset 8; the file has {length} bytes)"));
         var headerBytes = new byte[headerLength];
-        RandomAccess.Read(handle, headerBytes, headerStart);
+        source.Read(headerStart, headerBytes);
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
 
         if (DescrList().IsMatch(header))
@@ -91,7 +87,7 @@ internal sealed partial class NpyArray : IDisposable
         var fortran = FortranPattern().Match(header);
         var shapeMatch = ShapePattern().Match(header);
         if (!descr.Success || !fortran.Success || !shapeMatch.Success)
-            throw new InvalidInputException(name, $"has an .npy header AdvScan cannot parse: {header.Trim()}");
+            throw new InvalidInputException(name, $"has an .npy header AdvScan cannot parse: {UntrustedText.Escape(header.Trim())}");
         var dtype = descr.Groups[1].Value;
         if (dtype.EndsWith('O'))
             throw new InvalidInputException(name, "holds Python objects (dtype |O), which would need unpickling; save a numeric array instead");
@@ -103,23 +99,24 @@ internal sealed partial class NpyArray : IDisposable
             "<i4" => "i4",
             "<i8" => "i8",
             "<f4" => "f4",
-            _ when dtype.StartsWith('>') => throw new InvalidInputException(name, $"has big-endian dtype '{dtype}'; save it little-endian (e.g. arr.astype('<f4'))"),
-            _ => throw new InvalidInputException(name, $"has dtype '{dtype}'; AdvScan reads uint8 (|u1), int32 (<i4), int64 (<i8) and float32 (<f4)"),
+            _ when dtype.StartsWith('>') => throw new InvalidInputException(name, $"has big-endian dtype '{UntrustedText.Escape(dtype)}'; save it little-endian (e.g. arr.astype('<f4'))"),
+            _ => throw new InvalidInputException(name, $"has dtype '{UntrustedText.Escape(dtype)}'; AdvScan reads uint8 (|u1), int32 (<i4), int64 (<i8) and float32 (<f4)"),
         };
         var shapeText = shapeMatch.Groups[1].Value;
         var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(d => long.TryParse(d.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
-                : throw new InvalidInputException(name, $"has an unreadable shape ({shapeText})"))
+                : throw new InvalidInputException(name, $"has an unreadable shape ({UntrustedText.Escape(shapeText)}) in its header at offset {headerStart}"))
             .ToArray();
-        var array = new NpyArray(name, handle, normalised, shape, headerStart + headerLength);
-        long expected = array.DataOffset + shape.Aggregate(1L, (a, b) => checked(a * b)) * array.ItemSize;
-        if (length < expected)
-            throw new InvalidInputException(name, $"is truncated: shape ({string.Join(", ", shape)}) needs {expected} bytes, the file has {length}");
+        var array = new NpyArray(source, normalised, shape, headerStart + headerLength);
+        long payload = DataFiles.Product(shape, array.ItemSize, name, $"header at offset {headerStart}");
+        if (payload > length - array.DataOffset)
+            throw new InvalidInputException(name, string.Create(CultureInfo.InvariantCulture,
+                $"is truncated: shape ({string.Join(", ", shape)}) needs {payload} bytes from offset {array.DataOffset}, the file has {length - array.DataOffset}"));
         return array;
     }
 
     /// <summary>Reads elements [<paramref name="first"/>, first + destination.Length / ItemSize) as raw little-endian bytes.</summary>
-    public void ReadRaw(long first, Span<byte> destination) => RandomAccess.Read(_handle, destination, DataOffset + first * ItemSize);
+    public void ReadRaw(long first, Span<byte> destination) => _source.Read(DataOffset + first * ItemSize, destination);
 
     /// <summary>Reads the whole array as integer labels (rank 1).</summary>
     public int[] ReadLabels()
@@ -128,6 +125,7 @@ internal sealed partial class NpyArray : IDisposable
             throw new InvalidInputException(Name, $"labels must be a 1-D array, got shape ({string.Join(", ", Shape)})");
         if (DType == "f4")
             throw new InvalidInputException(Name, "labels have dtype float32 (<f4); save integer class indices (int64, int32 or uint8)");
+        ResourceLimits.Check(Shape[0], ResourceLimits.Current.MaxExamples, "maxExamples", "the number of labels", Name);
         var bytes = new byte[Shape[0] * ItemSize];
         ReadRaw(0, bytes);
         var labels = new int[Shape[0]];
@@ -145,7 +143,7 @@ internal sealed partial class NpyArray : IDisposable
         return labels;
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _source.Dispose();
 
     [GeneratedRegex(@"'descr'\s*:\s*\[")]
     private static partial Regex DescrList();

@@ -18,19 +18,22 @@ internal sealed class NpyImages : IPixelArray
         var s = array.Shape;
         if (array.DType is not ("u1" or "f4"))
             throw new InvalidInputException(array.Name, $"images have dtype {array.DType}; AdvScan reads uint8 (0..255) or float32 ([0,1]) pixels");
-        if (s.Length == 3) { Geometry = new ImageGeometry(1, checked((int)s[1]), checked((int)s[2])); _channelsLast = false; }
+        long channels, height, width;
+        if (s.Length == 3) (channels, height, width, _channelsLast) = (1, s[1], s[2], false);
         else if (s.Length == 4)
         {
             bool last = s[3] is 1 or 3, first = s[1] is 1 or 3;
             _channelsLast = last && (!first || array.DType == "u1");
             if (!last && !first)
                 throw new InvalidInputException(array.Name, $"shape ({string.Join(", ", s)}) has no channel axis of size 1 or 3 (expected NHWC or NCHW)");
-            Geometry = _channelsLast
-                ? new ImageGeometry((int)s[3], checked((int)s[1]), checked((int)s[2]))
-                : new ImageGeometry((int)s[1], checked((int)s[2]), checked((int)s[3]));
+            (channels, height, width) = _channelsLast ? (s[3], s[1], s[2]) : (s[1], s[2], s[3]);
         }
         else throw new InvalidInputException(array.Name, $"shape ({string.Join(", ", s)}) is not a batch of images (expected [N,H,W], NHWC or NCHW)");
-        Count = checked((int)s[0]);
+        // Bounded before any example is read: the pixels of one image, and the examples (each label is held in memory).
+        if (DataFiles.PixelProblem(width, height) is { } tooLarge) throw new InvalidInputException(array.Name, $"shape ({string.Join(", ", s)}): {tooLarge}");
+        ResourceLimits.Check(s[0], ResourceLimits.Current.MaxExamples, "maxExamples", "the number of images", array.Name);
+        Geometry = new ImageGeometry((int)channels, (int)height, (int)width);
+        Count = (int)s[0];
     }
 
     public string Name => _array.Name;

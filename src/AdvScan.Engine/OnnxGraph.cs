@@ -18,6 +18,7 @@ namespace AdvScan.Engine;
 public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 {
     private const int MaxCachedShapeSignatures = 32;
+    private const long LargeModelBytes = 64L << 20;
     private static readonly HashSet<string> ShapeOnlyOps = ["Shape", "Size"];
     private static readonly HashSet<string> NonDeterministicOps = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"];
 
@@ -28,6 +29,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, long[]> _constantLongs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, Tensor>> _shapeCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _shapeValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lastUse;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
@@ -49,6 +51,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         LoadInitializers(options.TrainableInitializers);
         MarkShapeSubgraphs();
         FoldConstants();
+        ReleaseFoldedAway();
+        _lastUse = ActivationLifetimes.LastUses(_plan.Select(p => p.Folded ? null : p.Node).ToList());
         OpHistogram = model.Proto.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
     }
@@ -69,6 +73,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// <summary>Imports a parsed model. Unsupported ops, bad tensors and non-finite weights fail here, before any work.</summary>
     public static OnnxGraph Import(OnnxModel model, ImportOptions? options = null)
     {
+        // A large model's file bytes are garbage once parsed, but nothing on the managed heap asks for a collection
+        // before the weights' native copies are made (a ViT-B/16's 330 MB stayed through import): collect first.
+        if (model.File is not null && File.Exists(model.File) && new FileInfo(model.File).Length > LargeModelBytes)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         using var scope = torch.NewDisposeScope();
         var graph = new OnnxGraph(model, options ?? ImportOptions.Default);
         return graph;
@@ -96,7 +104,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         for (int i = 0; i < inputs.Length; i++)
         {
             CheckShape(_model.Inputs[i], inputs[i]);
-            values[_inputNames[i]] = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            var input = inputs[i].device == Device ? inputs[i] : inputs[i].to(Device);
+            values[_inputNames[i]] = ReducedPrecisionBoundary.Round(input, _model.Inputs[i].ElementType);
         }
 
         var signature = string.Join(";", inputs.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
@@ -107,8 +116,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         // nodes after the stop have not run), so a later full run of this signature still evaluates them.
         var missing = new HashSet<string>(wanted.Where(n => Lookup(n, values, cached) is null), StringComparer.Ordinal);
         bool complete = true;
-        foreach (var step in _plan)
+        var lifetimes = new ActivationLifetimes(_lastUse);
+        for (int stepIndex = 0; stepIndex < _plan.Count; stepIndex++)
         {
+            var step = _plan[stepIndex];
             if (missing.Count == 0 && !ReferenceEquals(wanted, _outputNames)) { complete = false; break; }
             if (step.Folded) continue;
             if (step.ShapeOnly && cached is not null) continue;
@@ -127,21 +138,27 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             {
                 var context = new NodeContext(node, step.Opset, home, args,
                     i => i < node.Input.Count ? HostLongs(node.Input[i], cached) : null, _model.File);
-                results = step.Kernel(context);
+                results = ActivationLifetimes.RunInOwnScope(step.Kernel, context);
             }
             catch (InvalidInputException) { throw; }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+            catch (Exception e) when (OutOfMemory.Is(e))
             {
-                var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
-                throw new InvalidInputException(_model.File, $"node '{OnnxModel.NodeLabel(node)}' ({node.OpType}) failed on inputs {shapes}: {FirstLine(e.Message)}", inner: e);
+                throw OutOfMemory.Refuse(_model.File, inputs.Length > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : 1,
+                    $"in node '{UntrustedText.Escape(OnnxModel.NodeLabel(node), 60)}' ({node.OpType})", e);
+            }
+            catch (Exception e) when (IsKernelFailure(e))
+            {
+                throw NodeFailed(node, args, e);
             }
             for (int o = 0; o < node.Output.Count && o < results.Length; o++)
             {
                 if (node.Output[o].Length == 0) continue;
                 values[node.Output[o]] = results[o];
+                lifetimes.Produced(results[o], args);
                 missing.Remove(node.Output[o]);
                 if (step.ShapeOnly && fresh is not null) fresh[node.Output[o]] = results[o].detach().cpu().DetachFromDisposeScope();
             }
+            lifetimes.Release(stepIndex, node, values, wanted);
         }
         if (fresh is not null && complete)
         {
@@ -155,7 +172,10 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             foreach (var t in fresh.Values) t.Dispose();
             return result;
         }
-        return wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        var outputs = wanted.Select(name => Lookup(name, values, cached ?? fresh) ?? throw new InvalidInputException(_model.File, $"value '{name}' was not produced")).ToArray();
+        if (ReferenceEquals(wanted, _outputNames))
+            for (int o = 0; o < outputs.Length; o++) outputs[o] = ReducedPrecisionBoundary.Round(outputs[o], _model.Outputs[o].ElementType);
+        return outputs;
     }
 
     /// <summary>Parameters by their ONNX initializer names (float initializers only).</summary>
@@ -167,6 +187,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// </summary>
     public ModelProto ExportModel()
     {
+        if (_model.WeightsReleased)
+            throw new InvalidOperationException($"{_model.DisplayName}: its initializer data was released after import, so it cannot be written back; import a freshly loaded model");
         var proto = _model.Proto.Clone();
         var graph = proto.Graph;
         for (int i = 0; i < graph.Initializer.Count; i++)
@@ -286,13 +308,21 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             if (!node.Input.All(i => i.Length == 0 || constant.Contains(i))) continue;
             var args = node.Input.Select(i => i.Length == 0 ? null : (Tensor?)(_constants.GetValueOrDefault(i) ?? _weights.GetValueOrDefault(i))).ToArray();
             Tensor[] results;
-            using (torch.no_grad())
+            var context = new NodeContext(node, step.Opset, Device, args, i => i < node.Input.Count ? _constantLongs.GetValueOrDefault(node.Input[i]) : null, _model.File);
+            // Sizes that come from values (ConstantOfShape, Expand, Tile, Range, Pad, Resize, broadcasts) are checked
+            // before the kernel allocates them; every other output after.
+            try
             {
-                var context = new NodeContext(node, step.Opset, Device, args, i => i < node.Input.Count ? _constantLongs.GetValueOrDefault(node.Input[i]) : null, _model.File);
-                results = step.Kernel(context);
+                FoldedSize.CheckBefore(context);
+                using (torch.no_grad()) results = step.Kernel(context);
+            }
+            catch (Exception e) when (IsKernelFailure(e))
+            {
+                throw NodeFailed(node, args, e);
             }
             for (int o = 0; o < node.Output.Count && o < results.Length; o++)
             {
+                FoldedSize.CheckAfter(context, results[o].numel());
                 var value = results[o].detach().DetachFromDisposeScope();
                 _constants[node.Output[o]] = value;
                 constant.Add(node.Output[o]);
@@ -303,30 +333,88 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Frees the constants that only folded nodes read: their folded results replace them, and keeping both held two
+    /// copies of, for example, a weight an exporter stored in another layout and transposed or cast in the graph.
+    /// </summary>
+    private void ReleaseFoldedAway()
+    {
+        var read = new HashSet<string>(_plan.Where(p => !p.Folded).SelectMany(p => p.Node.Input), StringComparer.Ordinal);
+        read.UnionWith(_outputNames);
+        foreach (var name in _constants.Keys.Where(n => !read.Contains(n)).ToList())
+        {
+            _constants[name].Dispose();
+            _constants.Remove(name);
+        }
+    }
+
+    /// <summary>
+    /// Orders the nodes in waves, in linear time (Kahn's algorithm over value names): wave k holds, in file order, every
+    /// node whose last missing input a node of wave k-1 produced. A value produced twice is available from its first
+    /// producer. The order is the one the earlier quadratic scan produced, so random ops draw in the same sequence.
+    /// </summary>
     private static List<PlannedNode> Sort(OnnxModel model)
     {
         var graph = model.Proto.Graph;
+        var nodes = graph.Node;
         var available = new HashSet<string>(StringComparer.Ordinal) { "" };
         foreach (var i in graph.Input) available.Add(i.Name);
         foreach (var i in graph.Initializer) available.Add(i.Name);
-        var pending = graph.Node.ToList();
-        var ordered = new List<PlannedNode>(pending.Count);
-        while (pending.Count > 0)
+
+        // For every value not yet available, the nodes waiting on it (once per input slot), and per node the count.
+        var waiting = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var missing = new int[nodes.Count];
+        var wave = new List<int>();
+        for (int n = 0; n < nodes.Count; n++)
         {
-            var ready = pending.Where(n => n.Input.All(available.Contains)).ToList();
-            if (ready.Count == 0)
-                throw new InvalidInputException(model.File, $"graph has a cycle or unresolved inputs around node '{OnnxModel.NodeLabel(pending[0])}' ({pending[0].OpType})");
-            foreach (var node in ready)
+            foreach (var input in nodes[n].Input)
             {
+                if (available.Contains(input)) continue;
+                missing[n]++;
+                if (!waiting.TryGetValue(input, out var list)) waiting[input] = list = [];
+                list.Add(n);
+            }
+            if (missing[n] == 0) wave.Add(n);
+        }
+
+        var ordered = new List<PlannedNode>(nodes.Count);
+        while (wave.Count > 0)
+        {
+            var next = new List<int>();
+            foreach (var n in wave)
+            {
+                var node = nodes[n];
                 OpRegistry.TryGet(node.Domain, node.OpType, out var kernel);
                 var domain = OnnxModel.NormalizeDomain(node.Domain);
                 var opset = model.Opsets.TryGetValue(domain, out var v) ? v : model.DefaultOpset;
                 ordered.Add(new PlannedNode(node, kernel, opset));
-                foreach (var o in node.Output) available.Add(o);
-                pending.Remove(node);
             }
+            foreach (var n in wave)
+                foreach (var output in nodes[n].Output)
+                    if (available.Add(output) && waiting.Remove(output, out var consumers))
+                        foreach (var c in consumers)
+                            if (--missing[c] == 0) next.Add(c);
+            next.Sort();
+            wave = next;
+        }
+        if (ordered.Count < nodes.Count)
+        {
+            int stuck = Array.FindIndex(missing, m => m > 0);
+            throw new InvalidInputException(model.File,
+                $"graph has a cycle or unresolved inputs around node '{UntrustedText.Escape(OnnxModel.NodeLabel(nodes[stuck]))}' ({UntrustedText.Escape(nodes[stuck].OpType)})");
         }
         return ordered;
+    }
+
+    /// <summary>What a kernel throws on inputs it cannot take (libtorch errors, shape and range checks): bad input, located at the node.</summary>
+    private static bool IsKernelFailure(Exception e) =>
+        e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException;
+
+    private InvalidInputException NodeFailed(NodeProto node, Tensor?[] args, Exception e)
+    {
+        var shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
+        return new InvalidInputException(_model.File,
+            $"node '{UntrustedText.Escape(OnnxModel.NodeLabel(node))}' ({UntrustedText.Escape(node.OpType)}) failed on inputs {shapes}: {UntrustedText.Escape(FirstLine(e.Message), 300)}", inner: e);
     }
 
     private static string FirstLine(string message)

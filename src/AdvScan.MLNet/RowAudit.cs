@@ -35,7 +35,7 @@ internal sealed class RowAudit(string modelPath, ScanConfig config, AttackConfig
         var scanner = provider.GetRequiredService<Scanner>();
         var model = OnnxModel.Load(modelPath);
         using var dataset = source.Open(config, model, cancellationToken);
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, config.Device);
         var settings = attack.ToSettings(config.Seed);
         settings.Validate(dataset.ClassNames.Count);
         int n = labels.Length;

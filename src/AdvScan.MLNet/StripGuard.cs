@@ -48,7 +48,7 @@ public sealed class StripGuard : IDisposable
         var pixels = new float[count * size];
         for (int i = 0; i < count; i++) clean[order[i]].CopyTo(pixels, i * size);
         var model = OnnxModel.Load(modelPath);
-        var runtime = ReferenceSession.Open(model);
+        var runtime = RuntimeSessions.Open(model);
         try
         {
             var oracle = new RuntimeOracle(runtime, DataViewDatasetSource.MappingOf(config, model).ToModelInputHost);

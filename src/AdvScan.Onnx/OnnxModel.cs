@@ -59,19 +59,31 @@ public sealed class OnnxModel
 
     public static string NormalizeDomain(string domain) => domain == "ai.onnx" ? "" : domain;
 
-    /// <summary>Loads and validates a model file. Every failure is an <see cref="InvalidInputException"/> naming the file.</summary>
+    /// <summary>
+    /// Loads and validates a model file. Every failure is an <see cref="InvalidInputException"/> naming the file. The path
+    /// must name a regular file (links followed; a FIFO or a device is refused by its kind before anything opens it, so
+    /// it cannot block the open) of at most <see cref="ResourceLimits.MaxModelBytes"/> bytes (and protobuf's 2 GB).
+    /// </summary>
     public static OnnxModel Load(string path)
     {
         byte[] bytes;
-        try
+        var limits = ResourceLimits.Current;
+        if (path.Contains('\0')) throw new InvalidInputException(null, "the model path contains a NUL character");
+        if (System.IO.Directory.Exists(path)) throw new InvalidInputException(path, "is a folder, not an ONNX model file");
+        if (!System.IO.File.Exists(path)) throw new InvalidInputException(path, "does not exist");
+        using (var stream = TrustBoundary.OpenRead(path, what: "model"))
         {
-            if (System.IO.Directory.Exists(path)) throw new InvalidInputException(path, "is a folder, not an ONNX model file");
-            if (!System.IO.File.Exists(path)) throw new InvalidInputException(path, "does not exist");
-            bytes = System.IO.File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, $"cannot be read: {e.Message}", inner: e);
+            // Protobuf cannot parse a message of 2 GB or more, whatever the limit says.
+            ResourceLimits.Check(stream.Length, Math.Min(limits.MaxModelBytes, int.MaxValue - 1), "maxModelBytes", "the model file's size in bytes", path);
+            bytes = new byte[stream.Length];
+            try
+            {
+                stream.ReadExactly(bytes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException(path, $"cannot be read: {UntrustedText.Escape(e.Message)}", inner: e);
+            }
         }
         return Parse(bytes, path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
@@ -95,8 +107,10 @@ public sealed class OnnxModel
             throw new InvalidInputException(file, "has a graph with no outputs");
         if (proto.Graph.Node.Count == 0)
             throw new InvalidInputException(file, "has a graph with no nodes");
+        ResourceLimits.Check(proto.Graph.Node.Count, ResourceLimits.Current.MaxGraphNodes, "maxGraphNodes", "the graph's node count", file);
         var model = new OnnxModel(proto, file, directory, bytes);
         model.CheckReferences();
+        model.CheckInitializers();
         return model;
     }
 
@@ -113,20 +127,61 @@ public sealed class OnnxModel
         foreach (var node in Proto.Graph.Node)
             foreach (var i in node.Input)
                 if (!defined.Contains(i))
-                    throw new InvalidInputException(File, $"node '{NodeLabel(node)}' ({node.OpType}) reads '{i}', which nothing in the graph defines");
+                    throw new InvalidInputException(File, $"node '{UntrustedText.Escape(NodeLabel(node))}' ({UntrustedText.Escape(node.OpType)}) reads '{UntrustedText.Escape(i)}', which nothing in the graph defines");
         foreach (var o in Proto.Graph.Output)
             if (!defined.Contains(o.Name))
-                throw new InvalidInputException(File, $"graph output '{o.Name}' is not produced by any node");
+                throw new InvalidInputException(File, $"graph output '{UntrustedText.Escape(o.Name)}' is not produced by any node");
+    }
+
+    /// <summary>
+    /// Checks, without reading them, what the initializers would claim: their total bytes against
+    /// <see cref="ResourceLimits.MaxModelBytes"/> and where their external data lies (inside the model's folder after
+    /// links, regular files, ranges inside the real file). Done at load, so ONNX Runtime, which reads external data
+    /// itself, never opens a file the engine would refuse.
+    /// </summary>
+    private void CheckInitializers()
+    {
+        var budget = DecodeBudget.FromLimits();
+        foreach (var tensor in Proto.Graph.Initializer) TensorDecoder.Check(tensor, File, Directory, budget);
     }
 
     public static string NodeLabel(NodeProto node) =>
         string.IsNullOrEmpty(node.Name) ? (node.Output.Count > 0 ? $"-> {node.Output[0]}" : "<unnamed>") : node.Name;
 
     /// <summary>Decodes every initializer (external data resolved inside <see cref="Directory"/>).</summary>
-    public IReadOnlyList<OnnxTensor> DecodeInitializers() =>
-        Proto.Graph.Initializer.Select(t => TensorDecoder.Decode(t, File, Directory)).ToList();
+    /// <remarks>
+    /// Decoded one at a time as the caller iterates, so the host copies of all weights never exist at once. The
+    /// initializers together may claim at most <see cref="ResourceLimits.MaxModelBytes"/> bytes (checked before each
+    /// allocation), and no more bytes from an external-data file than it holds.
+    /// </remarks>
+    public IEnumerable<OnnxTensor> DecodeInitializers()
+    {
+        if (WeightsReleased) throw new InvalidOperationException($"{DisplayName}: its initializer data was released after import; load the model again");
+        var budget = DecodeBudget.FromLimits();
+        return Proto.Graph.Initializer.Select(t => TensorDecoder.Decode(t, File, Directory, budget));
+    }
 
-    public byte[] ToBytes() => Proto.ToByteArray();
+    public byte[] ToBytes() => WeightsReleased
+        ? throw new InvalidOperationException($"{DisplayName}: its initializer data was released after import; load the model again")
+        : Proto.ToByteArray();
+
+    /// <summary>Whether <see cref="ReleaseWeights"/> dropped the initializers' bytes.</summary>
+    public bool WeightsReleased { get; private set; }
+
+    /// <summary>
+    /// Drops the bytes of every initializer larger than 4 KiB from <see cref="Proto"/> once the engine has made its
+    /// tensors and ONNX Runtime has loaded the model from its file: until then the parsed protobuf held a third copy of
+    /// every weight (a ViT-B/16 holds 330 MiB). Only for a model read from a file (ONNX Runtime re-reads nothing, but an
+    /// in-memory model has no other copy); afterwards decoding the initializers or the whole model again is refused.
+    /// </summary>
+    public void ReleaseWeights()
+    {
+        if (File is null || WeightsReleased) return;
+        foreach (var tensor in Proto.Graph.Initializer)
+            if (tensor.RawData.Length > 4096) tensor.RawData = ByteString.Empty;
+        WeightsReleased = true;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+    }
 
     public void Save(string path) => System.IO.File.WriteAllBytes(path, ToBytes());
 

@@ -28,7 +28,10 @@ public sealed class OnnxTensor
     public static OnnxTensor FromDoubles(string name, long[] dims, double[] data) => new(name, OnnxDataType.Double, dims, data);
     public static OnnxTensor FromLongs(string name, long[] dims, long[] data) => new(name, OnnxDataType.Int64, dims, data);
 
-    /// <summary>Encodes as a TensorProto with raw_data (little-endian), the layout exporters write.</summary>
+    /// <summary>
+    /// Encodes as a TensorProto with raw_data (little-endian), the layout exporters write. Float16 and BFloat16 tensors
+    /// hold their values as float[] and are rounded to nearest even here.
+    /// </summary>
     public TensorProto ToProto()
     {
         var proto = new TensorProto { Name = Name, DataType = (int)Type };
@@ -40,6 +43,8 @@ public sealed class OnnxTensor
             OnnxDataType.Int64 => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes((long[])Data).ToArray()),
             OnnxDataType.Int32 => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(((long[])Data).Select(v => (int)v).ToArray()).ToArray()),
             OnnxDataType.Bool => ByteString.CopyFrom(((bool[])Data).Select(b => b ? (byte)1 : (byte)0).ToArray()),
+            OnnxDataType.Float16 => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(((float[])Data).Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray()).ToArray()),
+            OnnxDataType.BFloat16 => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(((float[])Data).Select(ModelPrecision.BFloat16Bits).ToArray()).ToArray()),
             _ => throw new NotSupportedException($"encoding {Type} tensors is not supported"),
         };
         return proto;

@@ -12,8 +12,10 @@ public sealed record HostTensor(float[] Data, long[] Shape)
 
 /// <summary>
 /// An ONNX Runtime inference session over a model: the ground truth for clean accuracy and for whether an adversarial
-/// example really fools the deployed model. Runs on ONNX Runtime's CPU execution provider, single-threaded within an
-/// op so results do not depend on the machine's core count.
+/// example really fools the deployed model. Runs on ONNX Runtime's CPU execution provider with the scan's thread count,
+/// or its CUDA provider when asked (<see cref="RuntimeOptions"/>). Float16 and BFloat16 models are fed and read in their
+/// own element type: host floats are rounded to it (round to nearest even) at this boundary, so what ONNX Runtime judges
+/// is the quantised example, as the deployed model would see it.
 /// </summary>
 public sealed class ReferenceSession : IDisposable
 {
@@ -30,15 +32,15 @@ public sealed class ReferenceSession : IDisposable
 
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
-    public static ReferenceSession Open(OnnxModel model)
+    /// <summary>The element type ONNX Runtime is fed for the first input (Float16 for a float16 model, and so on).</summary>
+    public OnnxDataType InputElementType => (OnnxDataType)(int)_session.InputMetadata[_inputName].ElementDataType;
+
+    /// <summary>The model's file (or a placeholder for an in-memory model), for messages about its outputs.</summary>
+    public string DisplayName => _display;
+
+    public static ReferenceSession Open(OnnxModel model, RuntimeOptions? runtime = null)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        using var options = CreateSessionOptions(runtime ?? RuntimeOptions.Default, model.File);
         try
         {
             // From the file when there is one, so ONNX Runtime resolves external data beside it itself.
@@ -49,19 +51,75 @@ public sealed class ReferenceSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidInputException(model.File, $"ONNX Runtime cannot load the model: {FirstLine(e.Message)}", inner: e);
+            // ONNX Runtime's CPU provider has almost no bfloat16 kernels (Gemm, MatMul, Conv among the missing ones).
+            bool bfloat16 = model.Inputs.Concat(model.Outputs).Any(v => v.ElementType == OnnxDataType.BFloat16);
+            var hint = bfloat16 && e.Message.Contains("NotImplemented", StringComparison.Ordinal) && (runtime ?? RuntimeOptions.Default).Device == "cpu"
+                ? " (ONNX Runtime's CPU provider lacks most bfloat16 kernels: judge this model with --device cuda, or export it with float32 compute and bfloat16 inputs/outputs)"
+                : "";
+            throw new InvalidInputException(model.File, $"ONNX Runtime cannot load the model: {FirstLine(e.Message)}{hint}", inner: e);
         }
     }
 
-    /// <summary>Runs the model on one float input; returns every output (as float) in graph order.</summary>
+    /// <summary>
+    /// The session options for <paramref name="runtime"/>: its thread count, and the CUDA execution provider when a CUDA
+    /// device is named. A CUDA device without the provider is refused naming what is missing.
+    /// </summary>
+    internal static SessionOptions CreateSessionOptions(RuntimeOptions runtime, string? file)
+    {
+        if (runtime.Threads < 1) throw new InvalidInputException(file, $"ONNX Runtime needs at least one thread, got {runtime.Threads}");
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = runtime.Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // ONNX Runtime's CPU arena keeps the largest batch's activations reserved after every run, on top of what
+            // libtorch needs for the attack's backward pass; without it each run's buffers go back to the allocator.
+            EnableCpuMemArena = false,
+        };
+        var device = runtime.Device.Trim().ToLowerInvariant();
+        if (device == "cpu") return options;
+        try
+        {
+            if (device != "cuda" && !device.StartsWith("cuda:", StringComparison.Ordinal))
+                throw new InvalidInputException(file, $"unknown device '{runtime.Device}' for ONNX Runtime; expected cpu or cuda");
+            int index = device == "cuda" ? 0 : int.TryParse(device.AsSpan(5), out var i) && i >= 0 ? i
+                : throw new InvalidInputException(file, $"device '{runtime.Device}' is not cuda:N");
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+                throw new InvalidInputException(file,
+                    $"device '{device}' was asked for, but this ONNX Runtime has no CUDA execution provider (build with -p:AdvScanGpu=true for the ONNX Runtime GPU package); use --device cpu");
+            try
+            {
+                options.AppendExecutionProvider_CUDA(index);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new InvalidInputException(file, $"ONNX Runtime's CUDA execution provider cannot start on '{device}': {FirstLine(e.Message)}; use --device cpu", inner: e);
+            }
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model on one float input; returns every output (as float) in graph order. A Float16 or BFloat16 input
+    /// is rounded to its type here; such outputs are widened back to float.
+    /// </summary>
     public IReadOnlyList<HostTensor> Run(HostTensor input)
     {
         var dims = input.Shape.Select(d => checked((int)d)).ToArray();
-        var tensor = new DenseTensor<float>(input.Data, dims);
         try
         {
-            using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)]);
+            using var results = _session.Run([ToOrt(_inputName, input.Data, dims, _session.InputMetadata[_inputName].ElementDataType)]);
             return results.Select(ToHost).ToList();
+        }
+        catch (OnnxRuntimeException e) when (OutOfMemory.Is(e))
+        {
+            throw OutOfMemory.Refuse(_display, input.Shape.Length > 0 ? input.Shape[0] : 1, "in ONNX Runtime", e);
         }
         catch (OnnxRuntimeException e)
         {
@@ -104,7 +162,7 @@ public sealed class ReferenceSession : IDisposable
         switch (input.Data)
         {
             case float[] f:
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(f, dims));
+                return ToOrt(name, f, dims, declared);
             case double[] d:
                 return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<double>(d, dims));
             case bool[] b:
@@ -122,6 +180,13 @@ public sealed class ReferenceSession : IDisposable
         }
     }
 
+    private static NamedOnnxValue ToOrt(string name, float[] data, int[] dims, TensorElementType declared) => declared switch
+    {
+        TensorElementType.Float16 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<Float16>(data.Select(ReducedPrecision.ToFloat16).ToArray(), dims)),
+        TensorElementType.BFloat16 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<BFloat16>(data.Select(ReducedPrecision.ToBFloat16).ToArray(), dims)),
+        _ => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(data, dims)),
+    };
+
     private OnnxTensor ToOnnxTensor(DisposableNamedOnnxValue value)
     {
         static long[] Dims<T>(DenseTensor<T> t) => t.Dimensions.ToArray().Select(d => (long)d).ToArray();
@@ -129,6 +194,8 @@ public sealed class ReferenceSession : IDisposable
         {
             DenseTensor<float> f => new OnnxTensor(value.Name, OnnxDataType.Float, Dims(f), f.Buffer.ToArray()),
             DenseTensor<double> d => new OnnxTensor(value.Name, OnnxDataType.Double, Dims(d), d.Buffer.ToArray()),
+            DenseTensor<Float16> h => new OnnxTensor(value.Name, OnnxDataType.Float16, Dims(h), ReducedPrecision.Widen(h.Buffer.Span)),
+            DenseTensor<BFloat16> h => new OnnxTensor(value.Name, OnnxDataType.BFloat16, Dims(h), ReducedPrecision.Widen(h.Buffer.Span)),
             DenseTensor<long> l => new OnnxTensor(value.Name, OnnxDataType.Int64, Dims(l), l.Buffer.ToArray()),
             DenseTensor<int> i => new OnnxTensor(value.Name, OnnxDataType.Int32, Dims(i), i.Buffer.ToArray().Select(v => (long)v).ToArray()),
             DenseTensor<byte> u => new OnnxTensor(value.Name, OnnxDataType.UInt8, Dims(u), u.Buffer.ToArray().Select(v => (long)v).ToArray()),
@@ -149,6 +216,10 @@ public sealed class ReferenceSession : IDisposable
                 return new HostTensor(f.Buffer.ToArray(), f.Dimensions.ToArray().Select(d => (long)d).ToArray());
             case DenseTensor<double> d:
                 return new HostTensor(d.Buffer.ToArray().Select(v => (float)v).ToArray(), d.Dimensions.ToArray().Select(x => (long)x).ToArray());
+            case DenseTensor<Float16> h:
+                return new HostTensor(ReducedPrecision.Widen(h.Buffer.Span), h.Dimensions.ToArray().Select(x => (long)x).ToArray());
+            case DenseTensor<BFloat16> h:
+                return new HostTensor(ReducedPrecision.Widen(h.Buffer.Span), h.Dimensions.ToArray().Select(x => (long)x).ToArray());
             case DenseTensor<long> l:
                 return new HostTensor(l.Buffer.ToArray().Select(v => (float)v).ToArray(), l.Dimensions.ToArray().Select(x => (long)x).ToArray());
             case DenseTensor<int> i:

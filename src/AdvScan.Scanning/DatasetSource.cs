@@ -14,16 +14,17 @@ public sealed class DatasetSource : IDatasetSource
     public OpenedDataset Open(ScanConfig config, OnnxModel model, CancellationToken cancellationToken = default)
     {
         var overrides = Located(config.ConfigFile, config.Spec.Line, () => Overrides(config.Spec));
-        return Open(config.Data.Path, config.Data.Labels, overrides, model);
+        return Open(config.Data.Path, config.Data.Labels, overrides, model, dataRoot: config.Data.Root);
     }
 
     /// <summary>Opens <paramref name="dataPath"/> for <paramref name="model"/>; labels outside the model's classes are refused up front.</summary>
-    public static OpenedDataset Open(string dataPath, string? labelsPath, InputSpecOverrides? overrides, OnnxModel model, bool skipInvalid = false)
+    /// <param name="dataRoot">The folder manifest rows and folder entries must stay inside; null: the manifest's or image folder's own.</param>
+    public static OpenedDataset Open(string dataPath, string? labelsPath, InputSpecOverrides? overrides, OnnxModel model, bool skipInvalid = false, string? dataRoot = null)
     {
         var spec = ModelConventions.InputSpecOf(model, overrides);
         var modelClasses = ModelConventions.ClassNamesOf(model);
         int? classCount = ModelConventions.ClassCountOf(model);
-        var dataset = Datasets.Open(dataPath, spec.ApplyTo(new DatasetOptions(ClassNames: modelClasses, SkipInvalid: skipInvalid, LabelsPath: labelsPath)));
+        var dataset = Datasets.Open(dataPath, spec.ApplyTo(new DatasetOptions(ClassNames: modelClasses, SkipInvalid: skipInvalid, LabelsPath: labelsPath, Root: dataRoot)));
         try
         {
             spec.CheckDataset(dataset, model.DisplayName);

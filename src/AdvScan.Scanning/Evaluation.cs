@@ -13,6 +13,7 @@ namespace AdvScan.Scanning;
 /// <param name="LabelsPath">Labels file for .npy images or IDX images (IDX labels are otherwise found beside them).</param>
 /// <param name="ClassNames">Class names in logit order; null takes the model's advscan.classes, then the dataset's.</param>
 /// <param name="SkipInvalid">Leave out unreadable or non-image files (reported) instead of failing.</param>
+/// <param name="DataRoot">The folder manifest rows and folder entries must stay inside; null: the manifest's or image folder's own.</param>
 public sealed record EvaluationOptions(
     InputSpecOverrides? Spec = null,
     int? Limit = null,
@@ -20,7 +21,8 @@ public sealed record EvaluationOptions(
     int BatchSize = 64,
     string? LabelsPath = null,
     IReadOnlyList<string>? ClassNames = null,
-    bool SkipInvalid = false);
+    bool SkipInvalid = false,
+    string? DataRoot = null);
 
 /// <summary>Accuracy on one class; <see cref="Accuracy"/> is null when the class had no examples.</summary>
 public sealed record ClassCount(int Label, string? Name, int Count, int Correct)
@@ -68,16 +70,23 @@ public static class Evaluation
             throw new InvalidInputException(model.DisplayName, $"declares {modelClasses.Count} class names but its output has {k} classes");
 
         using var dataset = Datasets.Open(dataPath, spec.ApplyTo(new DatasetOptions(
-            ClassNames: modelClasses, SkipInvalid: options.SkipInvalid, LabelsPath: options.LabelsPath)));
+            ClassNames: modelClasses, SkipInvalid: options.SkipInvalid, LabelsPath: options.LabelsPath, Root: options.DataRoot)));
         spec.CheckDataset(dataset, model.DisplayName);
         if (classCount is { } count) CheckLabels(dataset, count);
 
         var indices = options.Limit is { } limit ? Sampling.Stratified(dataset.Labels, limit, options.Seed) : Enumerable.Range(0, dataset.Count).ToArray();
-        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? checked((int)b) : 0;
+        // A fixed batch dimension sizes every padded batch: bounded like any tensor AdvScan allocates for the model.
+        if (model.Inputs[0].Shape![0].Value is long declared && declared > 0)
+        {
+            double elements = (double)declared * spec.Channels * (spec.Height ?? 1) * (spec.Width ?? 1);
+            ResourceLimits.Check(elements >= long.MaxValue ? long.MaxValue : (long)elements, ResourceLimits.Current.MaxTensorElements, "maxTensorElements",
+                $"a batch of the input's fixed size {declared} has an element count that", model.DisplayName);
+        }
+        int fixedBatch = model.Inputs[0].Shape![0].Value is long b && b > 0 ? (int)b : 0;
         int batchSize = fixedBatch > 0 ? fixedBatch : options.BatchSize;
 
         var clock = Stopwatch.StartNew();
-        using var session = ReferenceSession.Open(model);
+        using var session = RuntimeSessions.Open(model);
         var seen = new Dictionary<int, (int Count, int Correct)>();
         int correct = 0, evaluated = 0;
         foreach (var batch in dataset.ReadBatches(indices, batchSize, cancellationToken))
@@ -90,14 +99,14 @@ public static class Evaluation
                 Array.Resize(ref input, input.Length / batch.Count * fixedBatch);
                 shape[0] = fixedBatch;
             }
-            var logits = session.RunFirst(new HostTensor(input, shape));
-            int classes = checked((int)(logits.Count / shape[0]));
+            var logits = Predictions.Scores(session, new HostTensor(input, shape), shape[0]);
+            int classes = checked((int)(logits.Length / shape[0]));
             for (int i = 0; i < batch.Count; i++)
             {
                 int label = batch.Labels[i];
                 if (label >= classes)
                     throw new InvalidInputException(batch.Sources[i], $"label {label} is outside the model's {classes} classes");
-                bool hit = Predictions.ArgMax(logits.Data.AsSpan(i * classes, classes)) == label;
+                bool hit = Predictions.ArgMax(logits.AsSpan(i * classes, classes)) == label;
                 var (c, h) = seen.GetValueOrDefault(label);
                 seen[label] = (c + 1, h + (hit ? 1 : 0));
                 if (hit) correct++;

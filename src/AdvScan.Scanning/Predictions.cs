@@ -13,6 +13,23 @@ public sealed record CleanCounts(Proportion Accuracy, (int Correct, int Total)[]
 /// </summary>
 public static class Predictions
 {
+    /// <summary>
+    /// ONNX Runtime's first output (the logits) for a model input of <paramref name="rows"/> examples, refused when any
+    /// value is NaN or infinite (<see cref="NonFiniteOutputsException"/>): every reader of the deployed model's scores
+    /// (verdicts, clean accuracy, black-box queries, checks) goes through here, so none can read NaN as class 0.
+    /// </summary>
+    public static float[] Scores(ReferenceSession runtime, HostTensor input, long rows)
+    {
+        var scores = runtime.RunFirst(input).Data;
+        if (Array.TrueForAll(scores, float.IsFinite)) return scores;
+        long perRow = Math.Max(1, scores.Length / Math.Max(rows, 1));
+        var badRows = new HashSet<long>();
+        for (long i = 0; i < scores.Length; i++)
+            if (!float.IsFinite(scores[i])) badRows.Add(i / perRow);
+        throw new NonFiniteOutputsException(runtime.DisplayName, badRows.Count, (int)Math.Max(rows, badRows.Count));
+    }
+
+    /// <summary>The index of the largest value; only ever given finite values (<see cref="Scores"/>).</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;
@@ -24,7 +41,7 @@ public static class Predictions
     public static (float[] Logits, int Classes) Logits(ReferenceSession runtime, PixelMapping mapping, float[] pixels, long[] shape)
     {
         var (data, inputShape) = mapping.ToModelInputHost(pixels, shape);
-        var logits = runtime.RunFirst(new HostTensor(data, inputShape)).Data;
+        var logits = Scores(runtime, new HostTensor(data, inputShape), shape[0]);
         int count = checked((int)shape[0]);
         return (logits, count == 0 ? 0 : logits.Length / count);
     }

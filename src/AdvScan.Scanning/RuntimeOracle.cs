@@ -12,6 +12,6 @@ public sealed class RuntimeOracle(ReferenceSession session, Func<float[], long[]
     {
         QueryCount += shape[0];
         var (data, inputShape) = toModelInput is null ? (pixels, shape) : toModelInput(pixels, shape);
-        return session.RunFirst(new HostTensor(data, inputShape)).Data;
+        return Predictions.Scores(session, new HostTensor(data, inputShape), inputShape[0]);
     }
 }

@@ -45,7 +45,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         var checks = config.Checks.Select(c => Located(file, c.Line, () => registry.Check(c.Check) ?? throw new InvalidInputException(null, $"check '{c.Check}' is not registered"))).ToList();
         var model = Located(file, config.ModelLine, () => OnnxModel.Load(config.Model));
         using var dataset = Located(file, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
-        using var runtime = ReferenceSession.Open(model);
+        using var runtime = RuntimeSessions.Open(model, device);
 
         var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
         var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
@@ -57,7 +57,13 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
 
         // The target's graph is imported once, on first use, and shared by the white-box attacks and the checks.
         OnnxGraph? imported = null;
-        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () => OnnxGraph.Import(model, new ImportOptions(device)));
+        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () =>
+        {
+            var graph = OnnxGraph.Import(model, new ImportOptions(device));
+            // ONNX Runtime and the engine both hold the weights now; the parsed protobuf's copy can go.
+            model.ReleaseWeights();
+            return graph;
+        });
         try
         {
             var attackReports = new List<AttackReport>();

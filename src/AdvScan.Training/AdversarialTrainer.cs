@@ -87,7 +87,7 @@ public static class AdversarialTrainer
             var logits = graph.forward(adversarial);
             var loss = F.cross_entropy(logits, y);
             if (options.CleanWeight > 0)
-                loss = loss * (1 - options.CleanWeight) + F.cross_entropy(graph.forward(x), y) * options.CleanWeight;
+                loss = loss.Times(1 - options.CleanWeight).Plus(F.cross_entropy(graph.forward(x), y).Times(options.CleanWeight));
             return (loss, logits);
         }
 

@@ -76,13 +76,14 @@ public sealed record BackdoorGroundTruth(
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
+    public void Save(string path) => TrustBoundary.WriteAllText(path, ToJson() + "\n");
 
     public static BackdoorGroundTruth Load(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<BackdoorGroundTruth>(File.ReadAllText(path), Json)
+            var bytes = TrustBoundary.ReadAllBytes(path, ResourceLimits.Current.MaxConfigBytes, "ground truth file");
+            return JsonSerializer.Deserialize<BackdoorGroundTruth>(bytes, Json)
                 ?? throw new InvalidInputException(path, "ground truth file is empty");
         }
         catch (JsonException e)

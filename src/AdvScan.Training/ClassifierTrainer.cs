@@ -78,7 +78,7 @@ public static class ClassifierTrainer
         var history = new List<TrainingProgress>(options.Epochs);
         using var graph = OnnxGraph.Import(initial, new ImportOptions(Device: "cpu", TrainableInitializers: true));
         graph.train();
-        using var optimizer = torch.optim.Adam(graph.parameters(), options.LearningRate);
+        using var optimizer = new ScalarFreeAdam(graph.parameters(), options.LearningRate);
         var schedule = options.CosineSchedule ? torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Epochs) : null;
 
         var order = Enumerable.Range(0, data.Count).ToArray();
@@ -112,7 +112,7 @@ public static class ClassifierTrainer
                 var (loss, logits) = objective(graph, x, y, new BatchPosition(epoch, batchIndex++, batchesPerEpoch));
                 optimizer.zero_grad();
                 loss.backward();
-                CollectionFreeStep.Run(() => optimizer.step());
+                optimizer.step();
                 lossSum += loss.item<float>() * size;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }

@@ -63,7 +63,7 @@ public sealed class ConfigLimitsTests : IDisposable
     [InlineData("""{ "maxStep": 10 }""", "unknown property \"maxStep\" in limits")]
     [InlineData("""{ "maxSteps": 0 }""", "maxSteps must be an integer >= 1, got 0")]
     [InlineData("""{ "maxConfigBytes": 1e9 }""", "maxConfigBytes must be an integer")]
-    [InlineData("""{ "maxConfigBytes": 99999999999999999999 }""", "maxConfigBytes must be an integer in [1, 9223372036854775807], got 99999999999999999999")]
+    [InlineData("""{ "maxConfigBytes": 99999999999999999999 }""", "maxConfigBytes must be an integer in [1, 9223372036854775807], got 99999999999999999999 (beyond 64 bits)")]
     public void A_bad_limit_is_reported_on_its_line(string limits, string problem)
     {
         var path = files.Write("bad-limit.json", $$"""

@@ -41,7 +41,7 @@ public static class NeuralCleanse
         // the tanh parameterisation keeps mask and pattern inside [0,1] without clipping, as in the paper.
         var maskParam = new TorchSharp.Modules.Parameter(torch.tensor(Atanh(random, classes * height * width, options.InitialMask), [classes, 1, height, width]).to(device), requires_grad: true);
         var patternParam = new TorchSharp.Modules.Parameter(torch.tensor(Atanh(random, classes * channels * height * width, 1), [classes, channels, height, width]).to(device), requires_grad: true);
-        using var optimizer = torch.optim.Adam([maskParam, patternParam], options.LearningRate, beta1: 0.5, beta2: 0.9);
+        using var optimizer = new ScalarFreeAdam([maskParam, patternParam], options.LearningRate, beta1: 0.5, beta2: 0.9);
 
         var order = Enumerable.Range(0, n).ToArray();
         int steps = 0, epochs = 0;
@@ -62,16 +62,16 @@ public static class NeuralCleanse
                 using var scope = torch.NewDisposeScope();
                 var x = images.index_select(0, torch.tensor(order.AsSpan(start, size).ToArray().Select(i => (long)i).ToArray(), device: device));
                 var (mask, pattern) = Squash(maskParam, patternParam);
-                var stamped = ((1 - mask).unsqueeze(1) * x.unsqueeze(0) + (mask * pattern).unsqueeze(1)).reshape(classes * size, channels, height, width);
+                var stamped = (mask.SubtractedFrom(1L).unsqueeze(1) * x.unsqueeze(0)).Plus((mask * pattern).unsqueeze(1)).reshape(classes * size, channels, height, width);
                 var logits = graph.forward(toModelInput(stamped));
-                var targets = torch.arange(classes, dtype: ScalarType.Int64, device: device).repeat_interleave(size);
+                var targets = Scalars.Arange(classes, ScalarType.Int64, device).repeat_interleave(size);
                 var crossEntropy = F.cross_entropy(logits, targets, reduction: nn.Reduction.None).view(classes, size).mean([1]);
                 var norms = mask.abs().sum([1, 2, 3]);
-                var loss = (crossEntropy + costs * norms).sum();
+                var loss = crossEntropy.Plus(costs * norms).sum();
                 optimizer.zero_grad();
                 loss.backward();
-                CollectionFreeStep.Run(() => optimizer.step());
-                using (torch.no_grad()) hits.add_(logits.argmax(1).eq(targets).view(classes, size).sum([1]));
+                optimizer.step();
+                using (torch.no_grad()) hits.PlusInPlace(logits.argmax(1).eq(targets).view(classes, size).sum([1]));
                 seen += size;
                 forwarded += (long)classes * size;
                 steps++;
@@ -112,7 +112,7 @@ public static class NeuralCleanse
     }
 
     private static (Tensor Mask, Tensor Pattern) Squash(Tensor maskParam, Tensor patternParam) =>
-        (maskParam.tanh() / 2 + 0.5, patternParam.tanh() / 2 + 0.5);
+        (maskParam.tanh().Over(2L).Plus(0.5), patternParam.tanh().Over(2L).Plus(0.5));
 
     /// <summary>Uniform draws in (0, <paramref name="scale"/>) as tanh parameters (values (t+1)/2), kept off 0 and 1 where atanh diverges.</summary>
     private static float[] Atanh(Random random, int count, double scale)

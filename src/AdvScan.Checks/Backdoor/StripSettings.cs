@@ -23,7 +23,7 @@ public sealed record StripSettings(StripOptions Options, string? Truth = null, i
         Options.Validate();
         if (Calibration < 2) throw new InvalidInputException(null, $"STRIP calibration needs at least 2 images, got {Calibration}");
         if (Truth is null) (NeuralCleanse ?? NeuralCleanseSettings.Default).Validate(context);
-        else if (!File.Exists(Truth)) throw new InvalidInputException(Truth, "backdoor ground truth file does not exist");
+        else TrustBoundary.RequireRegularFile(Truth, "backdoor ground truth file");
     }
 
     public int SeedFor(CheckContext context) => Seed ?? SeedFolding.Fold(context.Seed);

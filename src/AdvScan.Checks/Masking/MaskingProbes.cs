@@ -18,7 +18,7 @@ internal static class MaskingProbes
     public static float[] Scores(ReferenceSession runtime, PixelMapping mapping, LabeledBatch batch)
     {
         var (data, shape) = mapping.ToModelInputHost(batch.Pixels, batch.Shape);
-        return runtime.RunFirst(new HostTensor(data, shape)).Data;
+        return AdvScan.Scanning.Predictions.Scores(runtime, new HostTensor(data, shape), shape[0]);
     }
 
     /// <summary>How many examples have an input gradient of cross-entropy that is all zero (or not finite), as the white-box attacks see it.</summary>
@@ -31,7 +31,7 @@ internal static class MaskingProbes
         var loss = F.cross_entropy(model.Logits(input), labels, reduction: nn.Reduction.None);
         var gradient = torch.autograd.grad([loss.sum()], [input])[0].detach().flatten(1);
         var largest = gradient.abs().nan_to_num(0, 0, 0).amax(1);
-        var unusable = largest.le(ZeroGradient).logical_or(gradient.isfinite().all(1).logical_not());
+        var unusable = largest.LessOrEqual(ZeroGradient).logical_or(gradient.isfinite().all(1).logical_not());
         return (int)unusable.sum().item<long>();
     }
 

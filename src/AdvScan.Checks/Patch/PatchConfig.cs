@@ -25,8 +25,8 @@ internal static class PatchConfig
         new("noise", "number", "Sensor-noise standard deviation on the whole image drawn in [0, n].", "0.02"),
         new("printability", "number", "Weight of the non-printability penalty (Sharif et al. 2016) in the loss; 0 reports it only.", "0"),
         new("totalVariation", "number", "Weight of the total-variation penalty in the loss; 0 reports it only.", "0"),
-        new("savePatch", "string", "PNG file for the patch (alpha = its outline); '-area<a>' is added per area when several are listed."),
-        new("saveExamples", "string", "Folder for PNGs of every judged held-out example with the patch on it."),
+        new("savePatch", "string", "PNG file for the patch (alpha = its outline); '-area<a>' is added per area when several are listed. Must stay inside the config's folder (or scan --output-dir), links followed."),
+        new("saveExamples", "string", "Folder for PNGs of every judged held-out example with the patch on it. Must stay inside the config's folder (or scan --output-dir), links followed."),
         new("gallery", "integer", "Patched held-out examples shown in the HTML report per area.", "8"),
     ];
 
@@ -62,8 +62,8 @@ internal static class PatchConfig
             Eot = eot,
             PrintabilityWeight = section.Number("printability", 0) ?? 0,
             TotalVariationWeight = section.Number("totalVariation", 0) ?? 0,
-            SavePatch = OutputPath(section, "savePatch"),
-            SaveExamples = OutputPath(section, "saveExamples"),
+            SavePatch = section.OutputPath("savePatch"),
+            SaveExamples = section.OutputPath("saveExamples"),
             GalleryImages = section.Int("gallery", 0, 1000) ?? defaults.GalleryImages,
             KeyLines = section.Keys.ToDictionary(k => k, section.LineOf),
         };
@@ -78,7 +78,4 @@ internal static class PatchConfig
         var region = new PatchRegion(values[0], values[1], values[2], values[3]);
         return region.Problem() is { } problem ? throw section.Fail("region", problem) : region;
     }
-
-    private static string? OutputPath(ConfigSection section, string key) =>
-        section.String(key) is { } text ? Path.GetFullPath(Path.Combine(section.Folder, text)) : null;
 }

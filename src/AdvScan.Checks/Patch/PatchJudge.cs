@@ -67,7 +67,7 @@ public sealed class PatchJudge(CheckContext context, PatchSettings settings)
     private (int[] Classes, float[] Confidence) Predict(float[] pixels, long[] shape)
     {
         var (data, inputShape) = context.Dataset.Mapping.ToModelInputHost(pixels, shape);
-        var logits = context.Runtime.RunFirst(new HostTensor(data, inputShape)).Data;
+        var logits = Predictions.Scores(context.Runtime, new HostTensor(data, inputShape), inputShape[0]);
         int n = (int)shape[0], classes = logits.Length / n;
         var predicted = new int[n];
         var confidence = new float[n];

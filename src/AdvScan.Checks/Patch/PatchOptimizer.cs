@@ -30,7 +30,7 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
         using var init = new Generator(unchecked((ulong)PatchSeeds.Mix(seed, PatchSeeds.Initial, areaIndex)));
         using var patch = new TorchSharp.Modules.Parameter(torch.rand([c, s, s], ScalarType.Float32, generator: init).to(device), requires_grad: true);
         using var mask = torch.tensor(geometry.Mask(), [1, s, s]).to(device);
-        using var adam = torch.optim.Adam([patch], settings.LearningRate);
+        using var adam = new ScalarFreeAdam([patch], settings.LearningRate);
         // Cosine annealing to zero: large early steps find a pattern, small late ones settle it instead of hopping
         // between saturated pixel values.
         var schedule = torch.optim.lr_scheduler.CosineAnnealingLR(adam, settings.Steps);
@@ -62,19 +62,19 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
                 var logits = graph.forward(toModelInput(PatchApplier.Apply(patch, mask, images, drawn, noisePerDraw: false)));
                 var loss = Loss(logits, y, settings.Target);
                 if (settings.PrintabilityWeight > 0)
-                    loss = loss + settings.PrintabilityWeight * Printability.NonPrintability(patch, mask, Printability.DefaultPalette);
+                    loss = loss.Plus(Printability.NonPrintability(patch, mask, Printability.DefaultPalette).Times(settings.PrintabilityWeight));
                 if (settings.TotalVariationWeight > 0)
-                    loss = loss + settings.TotalVariationWeight * Printability.TotalVariation(patch);
+                    loss = loss.Plus(Printability.TotalVariation(patch).Times(settings.TotalVariationWeight));
                 loss.backward();
                 if (step >= tailFrom)
                 {
                     using var predicted = logits.detach().argmax(1);
-                    using var hit = settings.Target is { } t ? predicted.eq(t) : predicted.ne(y);
+                    using var hit = settings.Target is { } t ? predicted.EqualTo(t) : predicted.ne(y);
                     fooled += hit.sum().item<long>();
                     seen += hit.numel();
                 }
             }
-            CollectionFreeStep.Run(() => adam.step());
+            adam.step();
             schedule.step();
             var (low, high) = (0.0.ToScalar(), 1.0.ToScalar());
             using (torch.no_grad()) patch.clamp_(low, high);
@@ -98,8 +98,8 @@ public sealed class PatchOptimizer(OnnxGraph graph, Func<Tensor, Tensor> toModel
     internal static Tensor Loss(Tensor logits, Tensor labels, int? target)
     {
         if (target is { } t)
-            return F.cross_entropy(logits, torch.full_like(labels, t));
+            return F.cross_entropy(logits, Scalars.FullLike(labels, t));
         var trueProbability = F.softmax(logits, 1).gather(1, labels.unsqueeze(1)).squeeze(1);
-        return -(1 - trueProbability + 1e-6).log().mean();
+        return -trueProbability.SubtractedFrom(1L).Plus(1e-6).log().mean();
     }
 }

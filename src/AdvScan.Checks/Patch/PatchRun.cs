@@ -106,15 +106,14 @@ internal sealed class PatchRun(CheckContext context, PatchSettings settings)
 
     private void SaveExample(string folder, double area, JudgedExample example, float[] pixels, long[] shape)
     {
-        Directory.CreateDirectory(folder);
         var name = Invariant($"{example.Index:D5}-area{area}-{Safe(context.ClassNames[example.Label])}-as-{Safe(context.ClassNames[example.Patched])}.png");
-        File.WriteAllBytes(Path.Combine(folder, name), PatchPng.Encode(pixels, (int)shape[0], (int)shape[1], (int)shape[2]));
+        // Atomic, through a new temporary file beside it; a link planted at the name is refused, not followed.
+        TrustBoundary.WriteAllBytes(Path.Combine(folder, name), PatchPng.Encode(pixels, (int)shape[0], (int)shape[1], (int)shape[2]));
     }
 
     private static void SavePatch(string path, OptimisedPatch patch, float[] mask)
     {
-        if (Path.GetDirectoryName(path) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
-        File.WriteAllBytes(path, PatchPng.Encode(patch.Texture, (int)patch.Shape[0], (int)patch.Shape[1], (int)patch.Shape[2], mask));
+        TrustBoundary.WriteAllBytes(path, PatchPng.Encode(patch.Texture, (int)patch.Shape[0], (int)patch.Shape[1], (int)patch.Shape[2], mask));
     }
 
     /// <summary>The texture as it looks printed: outside a circle's outline, white paper.</summary>

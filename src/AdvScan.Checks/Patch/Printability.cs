@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,9 +33,9 @@ public static class Printability
         long c = patch.shape[0];
         var colours = palette.Select(p => c == 1 ? [0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]] : p).ToList();
         var table = torch.tensor(colours.SelectMany(p => p).ToArray(), [colours.Count, c, 1, 1]).to(patch.device);
-        var distance = ((patch.unsqueeze(0) - table).pow(2).sum(1L) + 1e-12).sqrt(); // [P,S,S] (an int literal 0 would bind to sum(ScalarType))
+        var distance = (patch.unsqueeze(0) - table).Squared().sum(1L).Plus(1e-12).sqrt(); // [P,S,S] (an int literal 0 would bind to sum(ScalarType))
         var perPixel = distance.min(0L).values;
-        return (perPixel * mask[0]).sum() / mask.sum().clamp_min(1);
+        return (perPixel * mask[0]).sum() / mask.sum().ClampedBelow(1);
     }
 
     /// <summary>Total variation of a [C,S,S] patch: mean over pixels of the length of the colour gradient to the right and below neighbours.</summary>
@@ -46,7 +47,7 @@ public static class Printability
         var down = patch.narrow(1, 1, s - 1) - patch.narrow(1, 0, s - 1);
         var dx = right.narrow(1, 0, s - 1);
         var dy = down.narrow(2, 0, s - 1);
-        return (dx.pow(2).sum(0L) + dy.pow(2).sum(0L) + 1e-12).sqrt().mean();
+        return dx.Squared().sum(0L).Plus(dy.Squared().sum(0L)).Plus(1e-12).sqrt().mean();
     }
 
     private static float[][] Lattice(float[] levels) =>

@@ -1,3 +1,4 @@
+using AdvScan.Engine;
 using AdvScan.Scanning;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ public static class LabelConsistency
     {
         using var scope = torch.NewDisposeScope();
         var q = Pixels(data, queries, batchSize, device, cancellationToken);
-        var qNorm = q.square().sum(1, keepdim: true);
+        var qNorm = q.Squared().sum(1, keepdim: true);
         var queryIndex = torch.tensor(queries.Select(i => (long)i).ToArray(), device: device).unsqueeze(1);
         Tensor? bestDistance = null, bestLabel = null;
         var all = Enumerable.Range(0, data.Labels.Count).ToArray();
@@ -35,9 +36,9 @@ public static class LabelConsistency
             using var inner = torch.NewDisposeScope();
             int n = batch.Labels.Length;
             var r = torch.tensor(batch.Pixels, batch.Shape).reshape(n, -1).to(ScalarType.Float64).to(device);
-            var distance = qNorm + r.square().sum(1).unsqueeze(0) - 2 * q.matmul(r.t());
-            var refIndex = torch.arange(offset, offset + n, dtype: ScalarType.Int64, device: device).unsqueeze(0);
-            distance = distance.masked_fill(refIndex.eq(queryIndex), double.PositiveInfinity);
+            var distance = qNorm.Plus(r.Squared().sum(1).unsqueeze(0)) - q.matmul(r.t()).Times(2L);
+            var refIndex = Scalars.Arange(offset, offset + n, ScalarType.Int64, device).unsqueeze(0);
+            distance = distance.Filled(refIndex.eq(queryIndex), double.PositiveInfinity);
             var labels = torch.tensor(batch.Labels.Select(l => (long)l).ToArray(), device: device).unsqueeze(0).expand(queries.Count, n);
             var d = bestDistance is null ? distance : torch.cat([bestDistance, distance], 1);
             var l = bestLabel is null ? labels : torch.cat([bestLabel, labels], 1);

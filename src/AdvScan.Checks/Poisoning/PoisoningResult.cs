@@ -23,5 +23,5 @@ public sealed record PoisoningResult(
     /// <summary>The ids to leave out of retraining: dataset indices, ascending, one per line.</summary>
     public string ExclusionList() => string.Concat(Suspected.Select(s => s.Index).Order().Select(i => i + "\n"));
 
-    public void WriteExclusions(string path) => File.WriteAllText(path, ExclusionList());
+    public void WriteExclusions(string path) => TrustBoundary.WriteAllText(path, ExclusionList());
 }

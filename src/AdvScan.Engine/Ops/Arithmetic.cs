@@ -26,8 +26,8 @@ internal static class Arithmetic
         bool negative = c.Int("detect_negative", 1) != 0, positive = c.Int("detect_positive", 1) != 0;
         var inf = x.isinf();
         if (negative && positive) return [inf];
-        if (positive) return [inf.logical_and(x > 0)];
-        if (negative) return [inf.logical_and(x < 0)];
+        if (positive) return [inf.logical_and(x.Greater(0))];
+        if (negative) return [inf.logical_and(x.Less(0))];
         return [torch.zeros_like(x, ScalarType.Bool)];
     }
 
@@ -36,7 +36,7 @@ internal static class Arithmetic
     {
         var x = c.Input(0);
         double alpha = c.Float("alpha", 1f);
-        return [torch.where(x > alpha, x, torch.zeros_like(x))];
+        return [torch.where(x.Greater(alpha), x, torch.zeros_like(x))];
     }
 
     [OnnxOp("Shrink")]
@@ -45,7 +45,7 @@ internal static class Arithmetic
         var x = c.Input(0);
         double lambd = c.Float("lambd", 0.5f), bias = c.Float("bias", 0f);
         var zero = torch.zeros_like(x);
-        return [torch.where(x < -lambd, x + bias, torch.where(x > lambd, x - bias, zero))];
+        return [torch.where(x.Less(-lambd), x.Plus(bias), torch.where(x.Greater(lambd), x.Minus(bias), zero))];
     }
 
     /// <summary>ONNX and torch share numpy's einsum grammar (explicit and implicit output, ellipsis).</summary>

@@ -70,7 +70,7 @@ internal static class ConvTransposeOp
             crop[2 * i + 1] = outputPadding[axis] - end[axis];
         }
         if (crop.Any(p => p != 0)) y = F.pad(y, crop);
-        if (b is not null) y = y + b.reshape([b.shape[0], .. Enumerable.Repeat(1L, n)]);
+        if (b is not null) y = y.Plus(b.reshape([b.shape[0], .. Enumerable.Repeat(1L, n)]));
         return [y];
     }
 }

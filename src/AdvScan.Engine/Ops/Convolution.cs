@@ -64,8 +64,9 @@ internal static class Convolution
         {
             // spatial=0 (opsets 1-8): statistics per activation, shaped like one sample [C, D1, ...].
             double eps = c.Float("epsilon", 1e-5f);
-            return [(x - c.Input(3)) / (c.Input(4) + eps).sqrt() * c.Input(1) + c.Input(2)];
+            return [((x - c.Input(3)) / c.Input(4).Plus(eps).sqrt() * c.Input(1)).Plus(c.Input(2))];
         }
+        if (c.Opset >= 14 && c.Int("training_mode", 0) != 0) return BatchStatistics.Normalize(c);
         var y = F.batch_norm(x, c.Input(3), c.Input(4), c.Input(1), c.Input(2), training: false, eps: c.Float("epsilon", 1e-5f));
         return [y];
     }
@@ -85,8 +86,8 @@ internal static class Convolution
         if (alpha == 1 && beta == 1 && bias is not null && a.dim() == 2 && bias.dim() == 1 && bias.shape[0] == b.shape[1])
             return [torch.addmm(bias, a, b, 1, 1)];
         var y = a.matmul(b);
-        if (alpha != 1) y = y * alpha;
-        if (bias is not null) y = y + (beta == 1 ? bias : bias * beta);
+        if (alpha != 1) y = y.Times(alpha);
+        if (bias is not null) y = y.Plus(beta == 1 ? bias : bias.Times(beta));
         return [y];
     }
 

@@ -7,7 +7,7 @@ namespace AdvScan.Engine.Ops;
 /// <summary>Pointwise arithmetic and activations. Binary ops broadcast numpy-style, as ONNX (opset 7+) does.</summary>
 internal static class Elementwise
 {
-    [OnnxOp("Add")] public static Tensor[] Add(NodeContext c) => [c.Input(0) + Right(c)];
+    [OnnxOp("Add")] public static Tensor[] Add(NodeContext c) => [c.Input(0).Plus(Right(c))];
     [OnnxOp("Sub")] public static Tensor[] Sub(NodeContext c) => [c.Input(0) - Right(c)];
     [OnnxOp("Mul")] public static Tensor[] Mul(NodeContext c) => [c.Input(0) * Right(c)];
 
@@ -62,13 +62,13 @@ internal static class Elementwise
     [OnnxOp("Relu")] public static Tensor[] Relu(NodeContext c) => [F.relu(c.Input(0))];
     [OnnxOp("Sigmoid")] public static Tensor[] Sigmoid(NodeContext c) => [c.Input(0).sigmoid()];
     [OnnxOp("Tanh")] public static Tensor[] Tanh(NodeContext c) => [c.Input(0).tanh()];
-    [OnnxOp("LeakyRelu")] public static Tensor[] LeakyRelu(NodeContext c) => [F.leaky_relu(c.Input(0), c.Float("alpha", 0.01f))];
-    [OnnxOp("Elu")] public static Tensor[] Elu(NodeContext c) => [F.elu(c.Input(0), c.Float("alpha", 1f))];
-    [OnnxOp("Celu")] public static Tensor[] Celu(NodeContext c) => [F.celu(c.Input(0), c.Float("alpha", 1f))];
-    [OnnxOp("Softplus")] public static Tensor[] Softplus(NodeContext c) => [F.softplus(c.Input(0))];
-    [OnnxOp("Softsign")] public static Tensor[] Softsign(NodeContext c) => [F.softsign(c.Input(0))];
+    [OnnxOp("LeakyRelu")] public static Tensor[] LeakyRelu(NodeContext c) => [Scalars.With(c.Float("alpha", 0.01f), alpha => c.Input(0).leaky_relu(alpha))];
+    [OnnxOp("Elu")] public static Tensor[] Elu(NodeContext c) => [Scalars.With(c.Float("alpha", 1f), alpha => c.Input(0).elu(alpha, Scalars.OneDouble, Scalars.OneDouble))];
+    [OnnxOp("Celu")] public static Tensor[] Celu(NodeContext c) => [Scalars.With(c.Float("alpha", 1f), alpha => c.Input(0).celu(alpha))];
+    [OnnxOp("Softplus")] public static Tensor[] Softplus(NodeContext c) => [c.Input(0).Softplus()];
+    [OnnxOp("Softsign")] public static Tensor[] Softsign(NodeContext c) => [c.Input(0).div(c.Input(0).abs().Plus(1L))];
     [OnnxOp("HardSwish")] public static Tensor[] HardSwish(NodeContext c) => [F.hardswish(c.Input(0))];
-    [OnnxOp("Mish")] public static Tensor[] Mish(NodeContext c) => [F.mish(c.Input(0))];
+    [OnnxOp("Mish")] public static Tensor[] Mish(NodeContext c) => [c.Input(0).mul(c.Input(0).Softplus().tanh())];
 
     [OnnxOp("Selu")]
     public static Tensor[] Selu(NodeContext c)
@@ -77,7 +77,7 @@ internal static class Elementwise
         var x = c.Input(0);
         double alpha = c.Float("alpha", 1.67326319217681884765625f);
         double gamma = c.Float("gamma", 1.05070102214813232421875f);
-        return [gamma * torch.where(x > 0, x, alpha * (x.exp() - 1))];
+        return [torch.where(x.Greater(0), x, x.exp().Minus(1L).Times(alpha)).Times(gamma)];
     }
 
     [OnnxOp("HardSigmoid")]
@@ -85,7 +85,7 @@ internal static class Elementwise
     {
         // ONNX defaults alpha=0.2, beta=0.5 differ from torch's hardsigmoid (1/6, 0.5), so compute it directly.
         double alpha = c.Float("alpha", 0.2f), beta = c.Float("beta", 0.5f);
-        return [(c.Input(0) * alpha + beta).clamp(0.0, 1.0)];
+        return [c.Input(0).Times(alpha).Plus(beta).Clamped(0.0, 1.0)];
     }
 
     [OnnxOp("Gelu")]
@@ -101,7 +101,7 @@ internal static class Elementwise
         // Before opset 7 a 1-D slope was per channel (axis 1), whatever the rank; PyTorch exported it that way.
         if (c.Opset < 7 && slope.dim() == 1 && x.dim() > 2 && slope.shape[0] == x.shape[1] && slope.shape[0] != 1)
             slope = slope.reshape([slope.shape[0], .. Enumerable.Repeat(1L, (int)x.dim() - 2)]);
-        return [torch.where(x >= 0, x, x * slope)];
+        return [torch.where(x.GreaterOrEqual(0), x, x * slope)];
     }
 
     [OnnxOp("Clip")]
@@ -109,7 +109,7 @@ internal static class Elementwise
     {
         var x = c.Input(0);
         if (c.Opset < 11)
-            return [x.clamp(c.Float("min", float.MinValue), c.Float("max", float.MaxValue))];
+            return [x.Clamped(c.Float("min", float.MinValue), c.Float("max", float.MaxValue))];
         var min = c.Optional(1);
         var max = c.Optional(2);
         if (min is not null) x = torch.maximum(x, min.to_type(x.dtype));
@@ -119,8 +119,8 @@ internal static class Elementwise
 
     [OnnxOp("Max")] public static Tensor[] Max(NodeContext c) => [Fold(c, torch.maximum)];
     [OnnxOp("Min")] public static Tensor[] Min(NodeContext c) => [Fold(c, torch.minimum)];
-    [OnnxOp("Sum")] public static Tensor[] Sum(NodeContext c) => [Fold(c, (a, b) => a + b)];
-    [OnnxOp("Mean")] public static Tensor[] Mean(NodeContext c) => [Fold(c, (a, b) => a + b) / c.InputCount];
+    [OnnxOp("Sum")] public static Tensor[] Sum(NodeContext c) => [Fold(c, (a, b) => a.Plus(b))];
+    [OnnxOp("Mean")] public static Tensor[] Mean(NodeContext c) => [Fold(c, (a, b) => a.Plus(b)).Over((long)c.InputCount)];
 
     [OnnxOp("Equal")] public static Tensor[] Equal(NodeContext c) => [c.Input(0).eq(Right(c))];
     [OnnxOp("Less")] public static Tensor[] Less(NodeContext c) => [c.Input(0).lt(Right(c))];
@@ -135,14 +135,6 @@ internal static class Elementwise
     [OnnxOp("Where")] public static Tensor[] Where(NodeContext c) => [torch.where(c.Input(0).to_type(ScalarType.Bool), c.Input(1), c.Input(2))];
 
     [OnnxOp("Identity")] public static Tensor[] Identity(NodeContext c) => [c.Input(0).alias()];
-
-    [OnnxOp("Dropout")]
-    public static Tensor[] Dropout(NodeContext c)
-    {
-        // Inference semantics: identity, and the optional mask output is all true.
-        var x = c.Input(0);
-        return c.OutputCount > 1 ? [x.alias(), torch.ones_like(x, ScalarType.Bool)] : [x.alias()];
-    }
 
     private static Tensor Fold(NodeContext c, Func<Tensor, Tensor, Tensor> combine)
     {

@@ -68,7 +68,7 @@ internal sealed class NodeContext
     public AttributeProto? Attribute(string name) => _attributes.TryGetValue(name, out var a) ? a : null;
 
     public InvalidInputException Fail(string problem) =>
-        new(File, $"node '{Name}' ({Node.OpType}) {problem}");
+        new(File, $"node '{UntrustedText.Escape(Name)}' ({UntrustedText.Escape(Node.OpType)}) {problem}");
 
     /// <summary>Normalises a possibly negative axis against <paramref name="rank"/>, checking its range.</summary>
     public long Axis(long axis, long rank)

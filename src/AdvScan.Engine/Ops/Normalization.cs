@@ -17,9 +17,9 @@ internal static class Normalization
         var axes = Enumerable.Range((int)axis, (int)(x.dim() - axis)).Select(i => (long)i).ToArray();
         var mean = x.mean(axes, keepdim: true);
         var centered = x - mean;
-        var invStd = ((centered * centered).mean(axes, keepdim: true) + eps).rsqrt();
+        var invStd = (centered * centered).mean(axes, keepdim: true).Plus(eps).rsqrt();
         var y = centered * invStd * c.Input(1);
-        if (c.Optional(2) is { } bias) y = y + bias;
+        if (c.Optional(2) is { } bias) y = y.Plus(bias);
         return [y, mean, invStd];
     }
 
@@ -33,7 +33,7 @@ internal static class Normalization
         var perChannel = Enumerable.Repeat(1L, (int)x.dim() - 2).ToArray();
         var scale = c.Input(1).reshape([-1, .. perChannel]);
         var bias = c.Input(2).reshape([-1, .. perChannel]);
-        return [Standardize(x, axes, eps) * scale + bias];
+        return [(Standardize(x, axes, eps) * scale).Plus(bias)];
     }
 
     /// <summary>
@@ -57,7 +57,7 @@ internal static class Normalization
             bias = bias.repeat_interleave(ch / groups);
         }
         var perChannel = Enumerable.Repeat(1L, (int)x.dim() - 2).ToArray();
-        return [y * scale.reshape([-1, .. perChannel]) + bias.reshape([-1, .. perChannel])];
+        return [(y * scale.reshape([-1, .. perChannel])).Plus(bias.reshape([-1, .. perChannel]))];
     }
 
     /// <summary>
@@ -77,14 +77,14 @@ internal static class Normalization
         long before = (size - 1) / 2, after = size - 1 - before;
         var padded = F.pad(squares, [before, after]);
         var sum = padded.narrow(2, 0, ch);
-        for (long i = 1; i < size; i++) sum = sum + padded.narrow(2, i, ch);
+        for (long i = 1; i < size; i++) sum = sum.Plus(padded.narrow(2, i, ch));
         var windowSum = sum.transpose(1, 2).reshape(x.shape);
-        return [x / (windowSum * (alpha / size) + bias).pow(beta)];
+        return [x / windowSum.Times(alpha / size).Plus(bias).Power(beta)];
     }
 
     private static Tensor Standardize(Tensor x, long[] axes, double eps)
     {
         var centered = x - x.mean(axes, keepdim: true);
-        return centered * ((centered * centered).mean(axes, keepdim: true) + eps).rsqrt();
+        return centered * (centered * centered).mean(axes, keepdim: true).Plus(eps).rsqrt();
     }
 }

@@ -23,7 +23,7 @@ internal static class Reductions
     {
         // Shifted by the maximum so large logits do not overflow exp.
         var max = x.amax(axes, keepdim: true).detach();
-        var result = (x - max).exp().sum(axes, keepdim: true).log() + max;
+        var result = (x - max).exp().sum(axes, keepdim: true).log().Plus(max);
         if (keep) return result;
         foreach (var a in axes.OrderByDescending(a => a)) result = result.squeeze(a);
         return result;
@@ -61,7 +61,7 @@ internal static class Reductions
         if (c.Int("select_last_index", 0) != 0)
         {
             var flipped = x.flip(axis);
-            return [x.shape[axis] - 1 - arg(flipped, axis, keep)];
+            return [arg(flipped, axis, keep).SubtractedFrom(x.shape[axis] - 1)];
         }
         return [arg(x, axis, keep)];
     }

@@ -138,7 +138,7 @@ internal static class Resampling
         {
             var w = torch.tensor(weight, device: x.device).reshape(shape).to_type(x.dtype);
             var term = x.index_select(axis, torch.tensor(index, device: x.device)) * w;
-            sum = sum is null ? term : sum + term;
+            sum = sum is null ? term : sum.Plus(term);
         }
         return sum!;
     }

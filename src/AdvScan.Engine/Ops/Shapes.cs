@@ -126,7 +126,7 @@ internal static class Shapes
         var indices = c.Input(1).to_type(ScalarType.Int64);
         long axis = c.Axis(c.Int("axis", 0), x.dim());
         long size = x.shape[axis];
-        indices = torch.where(indices < 0, indices + size, indices);
+        indices = torch.where(indices.Less(0L), indices.Plus(size), indices);
         var picked = x.index_select(axis, indices.flatten().to(x.device));
         long[] shape = [.. x.shape[..(int)axis], .. indices.shape, .. x.shape[(int)(axis + 1)..]];
         return [picked.reshape(shape)];

@@ -130,8 +130,8 @@ internal static class Slicing
         if (delta == 0) throw c.Fail("has a Range delta of 0");
         long count = Math.Max(0, (long)Math.Ceiling((limit - start) / delta));
         // start + i * delta, as the spec defines, rather than arange's accumulated floating steps.
-        var steps = torch.arange(count, ScalarType.Float64, c.Device);
-        return [(steps * delta + start).to_type(type)];
+        var steps = Scalars.Arange(count, ScalarType.Float64, c.Device);
+        return [steps.Times(delta).Plus(start).to_type(type)];
     }
 
     /// <summary>TopK: k is an attribute before opset 10, an input after; 'largest' and 'sorted' arrive at opset 11.</summary>
@@ -179,8 +179,8 @@ internal static class Slicing
         var values = c.Input(2);
         long rank = indices.dim() + 1;
         long axis = c.Axis(c.Int("axis", -1), rank);
-        indices = torch.where(indices < 0, indices + depth, indices).unsqueeze(axis);
-        var classes = torch.arange(depth, ScalarType.Int64, indices.device)
+        indices = torch.where(indices.Less(0L), indices.Plus(depth), indices).unsqueeze(axis);
+        var classes = Scalars.Arange(depth, ScalarType.Int64, indices.device)
             .reshape(Enumerable.Range(0, (int)rank).Select(i => i == axis ? depth : 1L).ToArray());
         // Out-of-range indices match no class and so come out all 'off', as the spec asks.
         return [torch.where(indices.eq(classes), values[1], values[0])];
@@ -240,6 +240,6 @@ internal static class Slicing
     private static Tensor WrapIndices(Tensor indices, long size)
     {
         var i = indices.to_type(ScalarType.Int64);
-        return torch.where(i < 0, i + size, i);
+        return torch.where(i.Less(0L), i.Plus(size), i);
     }
 }

@@ -13,17 +13,19 @@ public sealed class ConfigSection
 {
     private readonly JObject json;
 
-    internal ConfigSection(string file, JObject json, string where)
+    internal ConfigSection(string file, JObject json, string where, string? outputRoot = null)
     {
         File = file;
         this.json = json;
         Where = where;
+        OutputRoot = outputRoot ?? Folder;
     }
 
     /// <summary>Parses a JSON text (for tests and tools that hold a config entry as text).</summary>
-    public static ConfigSection Parse(string file, string text, string where = "entry")
+    /// <param name="outputRoot">Where the outputs it names may be written (<see cref="OutputRoot"/>); null: the file's folder.</param>
+    public static ConfigSection Parse(string file, string text, string where = "entry", string? outputRoot = null)
     {
-        return new ConfigSection(file, LineAwareJson.ParseObject(text, file, $"{where} must be a JSON object"), where);
+        return new ConfigSection(file, LineAwareJson.ParseObject(text, file, $"{where} must be a JSON object"), where, outputRoot);
     }
 
     public string File { get; }
@@ -35,6 +37,12 @@ public sealed class ConfigSection
     public int Line => LineOf(json);
 
     public string Folder => Path.GetDirectoryName(File) ?? ".";
+
+    /// <summary>
+    /// Where outputs the config names (<see cref="OutputPath"/>) are written: the config's folder, unless the user gave
+    /// an output folder on the command line (<c>advscan scan --output-dir</c>).
+    /// </summary>
+    public string OutputRoot { get; }
 
     public bool Has(string key) => json[key] is not null;
 
@@ -64,14 +72,14 @@ public sealed class ConfigSection
     public ConfigSection? Section(string key)
     {
         if (json[key] is not { } t) return null;
-        return t is JObject o ? new ConfigSection(File, o, key) : throw Fail(key, $"{key} must be an object");
+        return t is JObject o ? new ConfigSection(File, o, key, OutputRoot) : throw Fail(key, $"{key} must be an object");
     }
 
     public IReadOnlyList<ConfigSection> Sections(string key)
     {
         if (json[key] is not { } t) return [];
         if (t is not JArray a) throw Fail(key, $"'{key}' must be an array");
-        return a.Select(item => item is JObject o ? new ConfigSection(File, o, key) : throw At(item, $"each entry of '{key}' must be an object")).ToList();
+        return a.Select(item => item is JObject o ? new ConfigSection(File, o, key, OutputRoot) : throw At(item, $"each entry of '{key}' must be an object")).ToList();
     }
 
     public string? String(string key) =>
@@ -113,7 +121,8 @@ public sealed class ConfigSection
         // A literal beyond 64 bits (a seed of 1000000000000000000000000000000) is held as a BigInteger: out of range, not a crash.
         if ((t as JValue)?.Value is not long v || v < min || v > max)
         {
-            var got = UntrustedText.Escape(t.ToString(Formatting.None), 40);
+            // A literal beyond 64 bits (found by fuzzing) is cut and named as such: it may be thousands of digits.
+            var got = UntrustedText.Escape(t.ToString(Formatting.None), 40) + (t is JValue { Value: System.Numerics.BigInteger } ? " (beyond 64 bits)" : "");
             // Below an open-ended range the minimum is what matters; anything too large is told the whole range.
             bool belowOpenRange = max is int.MaxValue or long.MaxValue && (t as JValue)?.Value is long low && low < min;
             throw At(t, belowOpenRange ? $"{key} must be an integer >= {min}, got {got}" : $"{key} must be an integer in [{min}, {max}], got {got}");
@@ -136,22 +145,50 @@ public sealed class ConfigSection
     public bool? Bool(string key) =>
         json[key] is not { } t ? null : t.Type == JTokenType.Boolean ? t.Value<bool>() : throw At(t, $"{key} must be true or false");
 
-    /// <summary>A path to an existing file, resolved against the config's folder.</summary>
-    public string? ExistingFile(string key)
+    /// <summary>
+    /// A path to an existing regular file, resolved against the config's folder; its links are followed and what they
+    /// lead to must be a regular file, checked here, before anything opens it (a FIFO or a device is refused on the
+    /// key's line). The path is returned as written (made absolute), so reports show what the config names.
+    /// </summary>
+    public string? ExistingFile(string key) => Existing(key, allowFolder: false);
+
+    /// <summary>A path to an existing regular file or folder, resolved against the config's folder, links followed (as <see cref="ExistingFile"/>).</summary>
+    public string? ExistingPath(string key) => Existing(key, allowFolder: true);
+
+    private string? Existing(string key, bool allowFolder)
     {
         var text = String(key);
         if (text is null) return null;
+        if (text.Contains('\0')) throw Fail(key, $"{key} contains a NUL character");
         var path = Path.GetFullPath(Path.Combine(Folder, text));
-        return System.IO.File.Exists(path) ? path : throw Fail(key, $"{key} file '{text}' does not exist (resolved to {path})");
+        var kind = TrustBoundary.KindOf(TrustBoundary.RealPath(path));
+        return kind switch
+        {
+            FileKind.Regular => path,
+            FileKind.Directory when allowFolder => path,
+            FileKind.Missing => throw Fail(key, allowFolder
+                ? $"{key} '{UntrustedText.Escape(text)}' does not exist (resolved to {UntrustedText.Escape(path)})"
+                : $"{key} file '{UntrustedText.Escape(text)}' does not exist (resolved to {UntrustedText.Escape(path)})"),
+            FileKind.Directory => throw Fail(key, $"{key} '{UntrustedText.Escape(text)}' is a folder, not a file"),
+            _ => throw Fail(key, $"{key} '{UntrustedText.Escape(text)}' is a {TrustBoundary.Describe(kind)}, not a regular file; refused"),
+        };
     }
 
-    /// <summary>A path to an existing file or folder, resolved against the config's folder.</summary>
-    public string? ExistingPath(string key)
+    /// <summary>
+    /// A file or folder the config asks AdvScan to write (a patch check's savePatch): resolved against
+    /// <see cref="OutputRoot"/> with every link followed, and refused on the key's line when it leaves that folder
+    /// (<c>../victim.txt</c>, an absolute path elsewhere, or a link planted inside that points out).
+    /// </summary>
+    public string? OutputPath(string key)
     {
         var text = String(key);
         if (text is null) return null;
-        var path = Path.GetFullPath(Path.Combine(Folder, text));
-        return System.IO.File.Exists(path) || Directory.Exists(path) ? path : throw Fail(key, $"{key} '{text}' does not exist (resolved to {path})");
+        if (text.Contains('\0')) throw Fail(key, $"{key} contains a NUL character");
+        var root = TrustBoundary.RealPath(OutputRoot);
+        var real = TrustBoundary.RealPath(Path.IsPathRooted(text) ? text : Path.Combine(OutputRoot, text));
+        if (!TrustBoundary.IsInside(real, root))
+            throw Fail(key, $"{key} '{UntrustedText.Escape(text)}' resolves to {UntrustedText.Escape(real)}, outside {UntrustedText.Escape(root)}; outputs a config names stay inside the config's folder (or the folder given with --output-dir)");
+        return real;
     }
 
     internal JObject Json => json;
@@ -159,7 +196,8 @@ public sealed class ConfigSection
     private double ReadNumber(JToken t, string key)
     {
         if (t.Type is not (JTokenType.Float or JTokenType.Integer)) throw At(t, $"{key} must be a number");
-        var v = t.Value<double>();
+        // A BigInteger (an integer literal beyond 64 bits) has no IConvertible; its double is exact enough to range-check.
+        var v = t is JValue { Value: System.Numerics.BigInteger big } ? (double)big : t.Value<double>();
         return double.IsFinite(v) ? v : throw At(t, $"{key} must be a finite number");
     }
 

@@ -49,11 +49,16 @@ public static class ConfigSchema
                 ["model"] = Text("The ONNX image classifier to scan."),
                 ["data"] = new JsonObject
                 {
-                    ["description"] = "Evaluation data: an image folder (one folder per class), a CSV manifest, .npz, .npy or an IDX images file; or an object with the images and a separate labels file (.npy or IDX).",
+                    ["description"] = "Evaluation data: an image folder (one folder per class), a CSV manifest, .npz, .npy or an IDX images file; or an object with the images and a separate labels file (.npy or IDX). Manifest rows and class-folder entries must resolve, links followed, inside the data root: the manifest's folder or the image folder itself, unless \"root\" names a wider one.",
                     ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "string", ["minLength"] = 1 }, new JsonObject
                     {
                         ["type"] = "object", ["additionalProperties"] = false, ["required"] = new JsonArray("path"),
-                        ["properties"] = new JsonObject { ["path"] = Text(null), ["labels"] = Text(null) },
+                        ["properties"] = new JsonObject
+                        {
+                            ["path"] = Text(null),
+                            ["labels"] = Text(null),
+                            ["root"] = Text("The data root: a folder every manifest row and class-folder entry must resolve inside, links followed (default: the manifest's folder, or the image folder itself). Widen it to let a manifest name images elsewhere; anything outside it is refused before it is opened."),
+                        },
                     }),
                 },
                 ["spec"] = new JsonObject

@@ -36,15 +36,20 @@ public sealed record ScanConfig
     public ResourceLimits? Limits { get; init; }
 
     /// <summary>A config in code: the model and data (relative paths against the current folder), nothing to run yet.</summary>
-    public static ScanConfig Create(string model, string data, string? labels = null) => new()
+    /// <param name="dataRoot">The folder manifest rows and folder entries must stay inside; null: the data's own folder.</param>
+    public static ScanConfig Create(string model, string data, string? labels = null, string? dataRoot = null) => new()
     {
         Model = Path.GetFullPath(model),
-        Data = new DataConfig(Path.GetFullPath(data), labels is null ? null : Path.GetFullPath(labels)),
+        Data = new DataConfig(Path.GetFullPath(data), labels is null ? null : Path.GetFullPath(labels), Root: dataRoot is null ? null : Path.GetFullPath(dataRoot)),
     };
 }
 
 /// <summary>Where the evaluation data comes from; <see cref="Labels"/> is for formats that keep labels apart (.npy, IDX).</summary>
-public sealed record DataConfig(string Path, string? Labels = null, int Line = 0);
+/// <param name="Root">
+/// The folder manifest rows and class-folder entries must resolve inside (links followed); null: the manifest's
+/// folder or the image folder itself. advscan.json's <c>data.root</c>.
+/// </param>
+public sealed record DataConfig(string Path, string? Labels = null, int Line = 0, string? Root = null);
 
 /// <summary>Overrides of how pixels reach the model; null fields take the defaults read from the model.</summary>
 public sealed record SpecConfig(

@@ -21,18 +21,22 @@ public static class ScanConfigReader
 
     /// <param name="registry">What the config may name (<see cref="Scanner.Registry"/>, which includes plug-ins).</param>
     /// <param name="pinnedLimits">Limits set where the config cannot change them (the command line's --limit-* options): they win over its "limits" section.</param>
-    public static ScanConfig Load(string path, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null)
+    /// <param name="outputRoot">Where outputs the config names are written (a patch check's savePatch); null: the config's folder.</param>
+    public static ScanConfig Load(string path, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null, string? outputRoot = null)
     {
         registry ??= ScanRegistry.Default;
-        if (!File.Exists(path)) throw new InvalidInputException(path, "config file does not exist");
-        return Parse(LineAwareJson.ReadText(path, "config"), Path.GetFullPath(path), registry, pinnedLimits);
+        if (path.Contains('\0')) throw new InvalidInputException(null, "the config path contains a NUL character");
+        if (TrustBoundary.KindOf(TrustBoundary.RealPath(path)) == FileKind.Missing) throw new InvalidInputException(path, "config file does not exist");
+        // A regular file (kind checked before the open), read whole only within the config limit.
+        return Parse(LineAwareJson.ReadText(path, "config"), Path.GetFullPath(path), registry, pinnedLimits, outputRoot);
     }
 
     /// <param name="pinnedLimits">See <see cref="Load"/>.</param>
-    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null)
+    /// <param name="outputRoot">See <see cref="Load"/>.</param>
+    public static ScanConfig Parse(string json, string configFile, ScanRegistry? registry = null, IReadOnlyDictionary<ResourceLimit, long>? pinnedLimits = null, string? outputRoot = null)
     {
         registry ??= ScanRegistry.Default;
-        var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json");
+        var root = new ConfigSection(configFile, LineAwareJson.ParseObject(json, configFile), "advscan.json", outputRoot is null ? null : Path.GetFullPath(outputRoot));
         root.RejectUnknown(TopLevel);
         // The limits come first: every count below (steps, sample size, batch size) is judged against them.
         var limits = ReadLimits(root, pinnedLimits);
@@ -116,9 +120,12 @@ public static class ScanConfigReader
         if (!root.Has("data")) throw root.Fail(null, "missing required property \"data\"");
         if (!root.IsObject("data")) return new DataConfig(root.ExistingPath("data")!, null, root.LineOf("data"));
         var o = root.Section("data")!;
-        o.RejectUnknown(["path", "labels"]);
+        o.RejectUnknown(["path", "labels", "root"]);
         var path = o.ExistingPath("path") ?? throw o.Fail(null, "missing required property \"path\"");
-        return new DataConfig(path, o.ExistingFile("labels"), o.Line);
+        var dataRoot = o.ExistingPath("root");
+        if (dataRoot is not null && TrustBoundary.KindOf(TrustBoundary.RealPath(dataRoot)) != FileKind.Directory)
+            throw o.Fail("root", "data root must be a folder");
+        return new DataConfig(path, o.ExistingFile("labels"), o.Line, dataRoot);
     }
 
     private static SpecConfig ReadSpec(ConfigSection o)

@@ -82,7 +82,7 @@ public class ConformanceTests
         var scores = builder.Input("scores", OnnxDataType.Float, 1, 1, 4);
         builder.Output(builder.Node("NonMaxSuppression", [boxes, scores], name: "nms"), OnnxDataType.Int64, "n", 3);
         var error = Assert.Throws<UnsupportedModelException>(() => OnnxGraph.Import(OnnxModel.Parse(builder.ToBytes(), "nms.onnx")));
-        Assert.Contains("NonMaxSuppression (node 'nms')", error.Message);
+        Assert.Contains("NonMaxSuppression x1 (first 'nms')", error.Message);
     }
 
     [Theory]

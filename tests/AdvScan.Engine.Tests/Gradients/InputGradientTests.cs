@@ -13,8 +13,7 @@ public class InputGradientTests
 {
     private static Dictionary<string, object> Attrs(params (string Key, object Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
 
-    private static double[] RandomDoubles(Random r, int count, double scale) =>
-        Enumerable.Range(0, count).Select(_ => (r.NextDouble() * 2 - 1) * scale).ToArray();
+    private static double[] RandomDoubles(Random r, int count, double scale) => FiniteDifferences.RandomDoubles(r, count, scale);
 
     /// <summary>Conv(pads)-Relu-MaxPool-Conv(stride 2)-Relu-AveragePool, Flatten, Gemm(transB)-Tanh-Gemm, Softmax.</summary>
     private static OnnxGraphBuilder ConvPoolGemmSoftmax()
@@ -92,43 +91,6 @@ public class InputGradientTests
         Assert.Equal(ScalarType.Float64, y.dtype);
     }
 
-    /// <summary>
-    /// Loss = sum(output * fixed random weights). Returns the largest |autograd - central difference| over every
-    /// input element, and the largest |gradient| for scale.
-    /// </summary>
-    private static (double MaxError, double Scale) CompareWithFiniteDifferences(OnnxGraphBuilder builder, long[] shape)
-    {
-        using var graph = OnnxGraph.Load(TestModels.WriteTemp(builder, "model.onnx"));
-        using var scope = torch.NewDisposeScope();
-        var r = new Random(5);
-        int count = (int)shape.Aggregate(1L, (a, b) => a * b);
-        var x0 = RandomDoubles(r, count, 1.0);
-
-        var probe = graph.forward(torch.tensor(x0, shape, ScalarType.Float64));
-        var weights = torch.tensor(RandomDoubles(r, (int)probe.numel(), 1.0), probe.shape, ScalarType.Float64);
-        double Loss(double[] values)
-        {
-            using var inner = torch.NewDisposeScope();
-            using var _ = torch.no_grad();
-            return (graph.forward(torch.tensor(values, shape, ScalarType.Float64)) * weights).sum().item<double>();
-        }
-
-        var x = torch.tensor(x0, shape, ScalarType.Float64).requires_grad_(true);
-        (graph.forward(x) * weights).sum().backward();
-        var analytic = x.grad!.data<double>().ToArray();
-
-        const double h = 1e-5;
-        double maxError = 0;
-        var shifted = (double[])x0.Clone();
-        for (int i = 0; i < count; i++)
-        {
-            shifted[i] = x0[i] + h;
-            double up = Loss(shifted);
-            shifted[i] = x0[i] - h;
-            double down = Loss(shifted);
-            shifted[i] = x0[i];
-            maxError = Math.Max(maxError, Math.Abs((up - down) / (2 * h) - analytic[i]));
-        }
-        return (maxError, analytic.Max(Math.Abs));
-    }
+    private static (double MaxError, double Scale) CompareWithFiniteDifferences(OnnxGraphBuilder builder, long[] shape) =>
+        FiniteDifferences.Compare(builder, shape);
 }
