@@ -45,6 +45,12 @@ public static class Program
             PatchBench.Run(RepositoryRoot(), reps, IntOption(args, "--steps", 500));
             return 0;
         }
+        if (args.Contains("--corruptions"))
+        {
+            // The corruptions check alone: corruption throughput and the whole suite on the held-out fixtures.
+            CorruptionBench.Run(RepositoryRoot(), args.Contains("--quick"));
+            return 0;
+        }
         if (args.Contains("--peer-only"))
         {
             PeerBench.Run(RepositoryRoot(), reps, threads);

@@ -48,7 +48,13 @@ public static class DiagnosticIds
     public const string PatchControlSuccess = "ADV1017";
     /// <summary>ONNX Runtime returned NaN or infinite outputs for the scanned model: its predictions cannot be judged (never counted as class 0).</summary>
     public const string NonFiniteOutputs = "ADV1018";
-    // Next free ADV1xxx: ADV1019.
+    /// <summary>Accuracy under common corruptions is below the gate's minimum (corruptionAccuracy).</summary>
+    public const string CorruptionAccuracy = "ADV1019";
+    /// <summary>Common corruptions add more error to the clean error than the gate allows (corruptionError).</summary>
+    public const string CorruptionError = "ADV1020";
+    /// <summary>The mean corruption error relative to a baseline model exceeds the gate's maximum (mCE).</summary>
+    public const string MeanCorruptionError = "ADV1021";
+    // Next free ADV1xxx: ADV1022.
 
     // ADV2xxx: bad input.
     /// <summary>MSBuild fallback: the CLI rejected its input without a coded diagnostic.</summary>

@@ -46,17 +46,23 @@ public static class AttackKeys
     public const string TargetClass = "targetClass";
     public const string Queries = "queries";
     public const string Surrogate = "surrogate";
+    public const string Rotation = "rotation";
+    public const string Translation = "translation";
+    public const string Grid = "grid";
 
-    public static IReadOnlyList<string> All { get; } = [Steps, StepSize, Restarts, RandomStart, TargetClass, Queries, Surrogate];
+    public static IReadOnlyList<string> All { get; } = [Steps, StepSize, Restarts, RandomStart, TargetClass, Queries, Surrogate, Rotation, Translation, Grid];
 
     /// <summary>Words for a report: the norm first, then the attack's own parts, then the target when there is one.</summary>
     public static string Describe(AttackSettings settings, params string[] parts)
     {
-        var all = new List<string> { settings.Norm == Norm.L2 ? "L2" : "L-inf" };
+        var all = new List<string> { NormText(settings.Norm) };
         all.AddRange(parts);
         if (settings.TargetClass is { } t) all.Add(string.Create(CultureInfo.InvariantCulture, $"targeted at class {t}"));
         return string.Join(", ", all);
     }
 
     public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A threat model in report words: "L-inf", "L2", "spatial".</summary>
+    public static string NormText(Norm norm) => norm switch { Norm.L2 => "L2", Norm.Spatial => "spatial", _ => "L-inf" };
 }

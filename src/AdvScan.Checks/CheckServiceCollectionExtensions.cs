@@ -12,6 +12,7 @@ public static class CheckServiceCollectionExtensions
         services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.NeuralCleanseCheck>();
         services.AddSingleton<Scanning.Checks.IScanCheck, Backdoor.StripCheck>();
         services.AddSingleton<Scanning.Checks.IScanCheck, Patch.PatchCheck>();
+        services.AddSingleton<Scanning.Checks.IScanCheck, Corruptions.CorruptionsCheck>();
         return services;
     }
 }

@@ -24,7 +24,8 @@ internal static class AttackCommand
     public const string Usage = """
           attack --model <model.onnx> --data <data> [--labels <labels>] --attack {ATTACKS}
                  [--norm linf|l2] [--eps E[,E2...]] [--steps K] [--step-size A] [--restarts R] [--no-random-start]
-                 [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--limit N] [--seed S] [--batch B]
+                 [--targeted T] [--surrogate <model.onnx>] [--queries Q] [--rotation D] [--translation P] [--grid R,T]
+                 [--limit N] [--seed S] [--batch B]
                  [--device cpu|cuda] [--json out.json] [--save-examples DIR] [--skip-invalid] [--data-root DIR]
                  {SPEC}
               Attack the model and verify every adversarial example with ONNX Runtime: clean accuracy, and per budget
@@ -34,7 +35,9 @@ internal static class AttackCommand
               --eps 0.3 (L2: 1.0), --steps 40 (cw: 100 Adam steps per binary-search step, --step-size
               its learning rate, default 0.1), --queries 5000, --batch 64, --seed 0. fgsm, pgd, apgd and cw are
               white-box (the model must import as a differentiable graph); square queries ONNX Runtime only;
-              transfer crafts with PGD on --surrogate (same input) and tests on the model. --limit takes a seeded
+              transfer crafts with PGD on --surrogate (same input) and tests on the model. spatial (label-only) tries
+              --queries random rotations and translations (default 10, within +-30 deg and +-3 px at --eps 1, its
+              default; --grid R,T adds R rotations x T x T shifts) and keeps the worst. --limit takes a seeded
               class-stratified sample. --save-examples writes clean/adversarial PNGs of broken examples and index.csv.
         """;
 
@@ -77,7 +80,7 @@ internal static class AttackCommand
             request.Batch, request.Device, request.Attack, request.Settings,
             surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result,
             scanner.Registry.Attack(request.Attack)!.Describe(request.Settings));
-        PrintSummary(output, run, dataset.Description, examples, clock.Elapsed);
+        PrintSummary(output, run, dataset.Description, examples, clock.Elapsed, scanner.NeedsGraph(request.Attack));
         if (request.Json is not null) OutputFiles.Write(request.Json, AttackRunJson.Write(run));
         return CliApp.Success;
     }
@@ -111,6 +114,22 @@ internal static class AttackCommand
             TargetClass: args.OptionalInt("--targeted", min: 0),
             Queries: args.Int("--queries", attack.Defaults.Queries, 1, nameof(ResourceLimits.MaxQueries)),
             Seed: args.Int("--seed", 0));
+        settings = settings with { Rotation = args.OptionalDouble("--rotation"), Translation = args.OptionalDouble("--translation") };
+        if (args.String("--grid") is { } grid)
+        {
+            var parts = grid.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var r) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var t) || r < 1 || t < 1)
+                throw new InvalidInputException(null, $"option --grid expects two whole numbers >= 1 (rotations,translations per axis), got '{UntrustedText.Escape(grid)}'");
+            ResourceLimits.Check((long)r * t * t, ResourceLimits.Of(nameof(ResourceLimits.MaxQueries)), "--grid");
+            settings = settings with { GridRotations = r, GridTranslations = t };
+        }
+        foreach (var (option, key) in new[] { ("--rotation", AttackKeys.Rotation), ("--translation", AttackKeys.Translation), ("--grid", AttackKeys.Grid) })
+            if (args.String(option) is not null && !attack.Keys.Contains(key))
+                throw new InvalidInputException(null, $"option {option} only applies to attacks that read \"{key}\" (spatial), not {name}");
+        if (settings.Rotation is { } degrees && (!double.IsFinite(degrees) || degrees < 0 || degrees > 180))
+            throw new InvalidInputException(null, string.Create(CultureInfo.InvariantCulture, $"option --rotation expects degrees in [0, 180], got {degrees}"));
+        if (settings.Translation is { } shift && (!double.IsFinite(shift) || shift < 0 || shift > 10_000))
+            throw new InvalidInputException(null, string.Create(CultureInfo.InvariantCulture, $"option --translation expects pixels in [0, 10000], got {shift}"));
         foreach (var eps in epsilons) (settings with { Epsilon = eps }).Validate();
 
         var surrogate = args.String("--surrogate");
@@ -133,17 +152,20 @@ internal static class AttackCommand
 
     private static IReadOnlyList<double> Epsilons(string? text, Norm norm)
     {
-        if (text is null) return [norm == Norm.LInf ? 0.3 : 1.0];
+        if (text is null) return [norm == Norm.LInf ? 0.3 : 1.0];  // spatial: the whole configured range
         var values = new List<double>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var eps) || !double.IsFinite(eps))
                 throw new InvalidInputException(null, $"option --eps expects comma-separated numbers, got '{text}'");
             // Checked here rather than by AttackSettings so the message names the option the user typed.
-            if (eps < 0 || (norm == Norm.LInf && eps > 1))
-                throw new InvalidInputException(null, norm == Norm.LInf
-                    ? $"option --eps expects L-inf budgets in [0,1] (a fraction of the pixel range), got {part}"
-                    : $"option --eps expects L2 budgets >= 0, got {part}");
+            if (eps < 0 || (norm != Norm.L2 && eps > 1))
+                throw new InvalidInputException(null, norm switch
+                {
+                    Norm.LInf => $"option --eps expects L-inf budgets in [0,1] (a fraction of the pixel range), got {part}",
+                    Norm.Spatial => $"option --eps expects spatial budgets in [0,1] (a fraction of the rotation and translation range), got {part}",
+                    _ => $"option --eps expects L2 budgets >= 0, got {part}",
+                });
             values.Add(eps);
         }
         return values.Distinct().Order().ToList();
@@ -172,12 +194,13 @@ internal static class AttackCommand
 
     private static string NormName(Norm norm) => NormNames.Of(norm);
 
-    private static void PrintSummary(TextWriter output, AttackRunReport run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed)
+    /// <param name="whiteBox">The attack crafted on the target's own graph, so the graph and ONNX Runtime can disagree; otherwise it queried ONNX Runtime.</param>
+    private static void PrintSummary(TextWriter output, AttackRunReport run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed, bool whiteBox)
     {
         var c = CultureInfo.InvariantCulture;
         var s = run.Settings;
         var result = run.Result;
-        string norm = s.Norm == Norm.LInf ? "L-inf" : "L2";
+        string norm = AttackKeys.NormText(s.Norm);
         output.WriteLine($"model:      {run.Model} (sha256 {run.ModelSha256})");
         if (run.Surrogate is not null) output.WriteLine($"surrogate:  {run.Surrogate} (sha256 {run.SurrogateSha256})");
         output.WriteLine($"data:       {dataDescription}");
@@ -198,9 +221,9 @@ internal static class AttackCommand
                 output.WriteLine(p.Transfer is { } t
                     ? $"  transfer rate          {Text(t)} of the examples that fooled the surrogate"
                     : "  transfer rate          n/a");
-            else if (run.Attack != "square")
+            else if (whiteBox)
                 output.WriteLine($"  runtime disagreements  {p.RuntimeDisagreements} of {p.Attacked} attacked (differentiable graph vs ONNX Runtime)");
-            if (run.Attack == "square")
+            if (!whiteBox && run.Attack != "transfer")
                 output.WriteLine(p.MedianQueries is { } q
                     ? string.Create(c, $"  median queries         {q:0.#} per broken example ({p.Attacked} attacked)")
                     : $"  median queries         n/a ({p.Attacked} attacked)");

@@ -37,7 +37,7 @@ internal static class MergeCommand
         using var services = ScanCommand.Services(sourceRoot ?? ScanCommand.RepositoryRoot(configPath ?? SafePath(shards[0].ConfigFile) ?? SafePath(shards[0].ModelFile) ?? args.Positionals[0]));
         var registry = services.GetRequiredService<Scanner>().Registry;
         var nearThreshold = configPath is not null ? ScanConfigReader.Load(configPath, registry).NearThreshold : 0.02;
-        var report = ShardMerger.Merge(shards, nearThreshold);
+        var report = ShardMerger.Merge(shards, nearThreshold, registry);
         foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
         ReportOutputs.Write(services, report, outputs);
         foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);

@@ -63,6 +63,30 @@ internal static class CheckReportJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        // Written only when present, so reports of checks without charts keep their bytes.
+        if (check.Charts.Count > 0)
+        {
+            w.WriteStartArray("charts");
+            foreach (var chart in check.Charts)
+            {
+                w.WriteStartObject();
+                w.WriteString("title", chart.Title);
+                w.WriteString("xTitle", chart.XTitle);
+                w.WriteString("yTitle", chart.YTitle);
+                w.WriteStartArray("series");
+                foreach (var series in chart.Series)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", series.Name);
+                    w.WriteString("metric", series.Metric);
+                    if (series.Label is null) w.WriteNull("label"); else w.WriteString("label", series.Label);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 
@@ -78,6 +102,7 @@ internal static class CheckReportJson
         {
             w.WriteNumber("successes", p.Successes);
             w.WriteNumber("trials", p.Trials);
+            if (p.TrialsPerExample > 1) w.WriteNumber("trialsPerExample", p.TrialsPerExample);
             ScanReportJson.WriteFinite(w, "lower", p.Lower);
             ScanReportJson.WriteFinite(w, "upper", p.Upper);
         }
@@ -124,7 +149,17 @@ internal static class CheckReportJson
                 .Select(cell => r.StringValue(cell, "rows[][]")).ToList()).ToList();
             return new ReportTable(r.String(table, "title"), columns, rows);
         }).ToList();
-        return new CheckReport(r.String(o, "id"), r.String(o, "check"), r.String(o, "description"), metrics, findings, tables, [], r.Int(o, "line"));
+        var charts = o["charts"] is null ? [] : r.Array(o, "charts").Select(t =>
+        {
+            var chart = r.Object(t, "charts[]");
+            var series = r.Array(chart, "series").Select(x =>
+            {
+                var line = r.Object(x, "series[]");
+                return new ChartSeries(r.String(line, "name"), r.String(line, "metric"), r.OptionalString(line, "label"));
+            }).ToList();
+            return new ReportChart(r.String(chart, "title"), r.String(chart, "xTitle"), r.String(chart, "yTitle"), series);
+        }).ToList();
+        return new CheckReport(r.String(o, "id"), r.String(o, "check"), r.String(o, "description"), metrics, findings, tables, [], r.Int(o, "line")) { Charts = charts };
     }
 
     /// <summary>Reads a value; the interval of a proportion is recomputed from its counts rather than trusted.</summary>
@@ -137,7 +172,9 @@ internal static class CheckReportJson
         {
             int successes = r.Int(o, "successes"), trials = r.Int(o, "trials");
             if (successes < 0 || trials < 0 || successes > trials) throw r.Fail(o, $"\"{name}\" has {successes} successes out of {trials} trials");
-            return MetricValue.Of(name, Proportion.Of(successes, trials), at, label);
+            int perExample = o["trialsPerExample"] is null ? 1 : r.Int(o, "trialsPerExample");
+            if (perExample < 1 || (trials > 0 && perExample > trials)) throw r.Fail(o, $"\"{name}\" has {perExample} trials per example out of {trials} trials");
+            return MetricValue.Of(name, Proportion.Of(successes, trials, perExample), at, label);
         }
         return MetricValue.Scalar(name, r.OptionalNumber(o, "value") ?? double.NaN, at, label);
     }

@@ -11,17 +11,31 @@ internal static class CheckSectionHtml
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    /// <summary>Above this many metric values a check's figure table is folded into a details element.</summary>
+    internal const int FoldedMetrics = 40;
+
     public static void Write(StringBuilder h, ScanReport report)
     {
         foreach (var check in report.Checks)
         {
             h.Append(C, $"<h2>Check {E(check.Id)}: {E(check.Check)}</h2>\n<p>{E(check.Description)}</p>\n");
+            if (check.Charts.Count > 0)
+            {
+                h.Append("<div class=\"curves\">\n");
+                foreach (var chart in check.Charts)
+                    h.Append(C, $"<figure class=\"curve\">\n{Svg.Chart(chart, check.Metrics)}<figcaption>{E(chart.Title)}</figcaption>\n</figure>\n");
+                h.Append("</div>\n");
+            }
             if (check.Metrics.Count > 0)
             {
+                // A long list (a figure per corruption and severity) stays one click away rather than filling the page.
+                bool folded = check.Metrics.Count > FoldedMetrics;
+                if (folded) h.Append(C, $"<details><summary>All {check.Metrics.Count} figures</summary>\n");
                 h.Append("<table>\n<tr><th>Metric</th><th>Budget</th><th>Value</th><th>95% CI</th><th>Note</th></tr>\n");
                 foreach (var m in check.Metrics)
                     h.Append(C, $"<tr><td>{E(m.Metric)}</td><td class=\"num\">{MetricText.Budget(m)}</td><td class=\"num\">{E(MetricText.Value(m))}</td><td class=\"num\">{E(MetricText.Interval(m))}</td><td>{E(m.Label ?? "")}</td></tr>\n");
                 h.Append("</table>\n");
+                if (folded) h.Append("</details>\n");
             }
             if (check.Findings.Count > 0)
             {

@@ -62,9 +62,12 @@ public sealed class MarkdownReporter : IReporter
             if (check.Metrics.Count > 0)
             {
                 m.Append("| Metric | Budget | Value | 95% CI | Note |\n|---|---:|---:|---:|---|\n");
-                foreach (var v in check.Metrics)
+                // A CI summary has a size limit: a check with a figure per corruption and severity shows the first ones.
+                foreach (var v in check.Metrics.Take(CheckSectionHtml.FoldedMetrics))
                     m.Append(C, $"| {Cell(v.Metric)} | {MetricText.Budget(v)} | {MetricText.Value(v)} | {MetricText.Interval(v).Replace(" to ", "–", StringComparison.Ordinal)} | {Cell(v.Label ?? "")} |\n");
                 m.Append('\n');
+                if (check.Metrics.Count > CheckSectionHtml.FoldedMetrics)
+                    m.Append(C, $"{check.Metrics.Count - CheckSectionHtml.FoldedMetrics} more figures are in the JSON and HTML reports.\n\n");
             }
             foreach (var f in check.Findings)
                 m.Append(C, $"- **{MetricText.Level(f.Level)}** {f.Rule.Id}: {Cell(f.Message)}\n");

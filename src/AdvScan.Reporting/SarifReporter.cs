@@ -215,6 +215,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
         }
         if (gate.Gate.Source is { } source) w.WriteString("source", source);
         if (gate.Gate.Budget is { } budget) w.WriteNumber("budget", budget);
+        if (gate.Gate.Label is { } label) w.WriteString("label", label);
         if (attack is not null)
         {
             var c = attack.Config;

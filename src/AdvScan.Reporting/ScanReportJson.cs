@@ -148,6 +148,7 @@ public static class ScanReportJson
         w.WriteString("metric", c.Metric);
         if (c.Source is null) w.WriteNull("source"); else w.WriteString("source", c.Source);
         WriteNullable(w, "budget", c.Budget);
+        if (c.Label is not null) w.WriteString("label", c.Label);
         WriteNullable(w, "min", c.Min);
         WriteNullable(w, "max", c.Max);
         w.WriteString("bound", c.Bound == GateBound.Point ? "point" : "confidence");
@@ -268,7 +269,7 @@ public static class ScanReportJson
         };
         var metric = r.String(o, "metric");
         var config = new GateConfig(r.String(o, "id"), metric, r.OptionalString(o, "source"), r.OptionalNumber(o, "budget"),
-            r.OptionalNumber(o, "min"), r.OptionalNumber(o, "max"), bound, r.Int(o, "line"));
+            r.OptionalNumber(o, "min"), r.OptionalNumber(o, "max"), bound, r.Int(o, "line")) { Label = r.OptionalString(o, "label") };
         var rule = CheckReportJson.FindRule(r, o, rules);
         return new GateResult(config, rule, status, CheckReportJson.ReadValue(r, r.Object(o["measured"] ?? o, "measured"), metric, config.Budget),
             r.Number(o, "judgedValue"), r.String(o, "message")) { Subject = r.String(o, "subject") };

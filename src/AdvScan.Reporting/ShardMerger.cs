@@ -17,8 +17,13 @@ namespace AdvScan.Reporting;
 public static class ShardMerger
 {
     /// <param name="nearThreshold">The config's nearThreshold (advscan.json), which the verdicts are re-judged with.</param>
+    /// <param name="registry">
+    /// The registered checks, each of which merges its own reports (<see cref="IScanCheck.MergeShards"/>: a check with
+    /// figures derived from its counts recomputes them); without it, or for a check it does not know, proportions add
+    /// and other values must agree (<see cref="CheckReportMerge.AddCounts"/>).
+    /// </param>
     /// <exception cref="InvalidInputException">The reports are not shards of the same scan (different model, seed, attacks or gates).</exception>
-    public static ScanReport Merge(IEnumerable<ScanReport> shards, double nearThreshold = 0.02)
+    public static ScanReport Merge(IEnumerable<ScanReport> shards, double nearThreshold = 0.02, ScanRegistry? registry = null)
     {
         var list = shards.ToList();
         if (list.Count == 0) throw new InvalidInputException(null, "no shard reports to merge");
@@ -26,9 +31,21 @@ public static class ShardMerger
         foreach (var shard in list.Skip(1)) CheckSameScan(first, shard);
 
         var attacks = first.Attacks.Select((a, i) => MergeAttack(list.Select(s => s.Attacks[i]).ToList())).ToList();
-        var checks = first.Checks.Select((c, i) => MergeCheck(list.Select(s => s.Checks[i]).ToList())).ToList();
+        var checks = first.Checks.Select((c, i) =>
+        {
+            var parts = list.Select(s => s.Checks[i]).ToList();
+            return registry?.Check(c.Check) is { } check ? check.MergeShards(parts) : CheckReportMerge.AddCounts(parts);
+        }).ToList();
+        var clean = Sum(list.Select(s => s.CleanAccuracy));
+        // A proportion's counts add; any other figure of a check is read again from the merged check (a mean or ratio
+        // it derived from its counts is only right there).
         var gates = first.Gates.Select((g, i) =>
-            GateJudge.Judge(g.Gate, g.Rule, g.Subject, MergeValue(list.Select(s => s.Gates[i].Measured).ToList()), nearThreshold)).ToList();
+        {
+            var measured = g.Measured.Proportion is null && checks.Any(c => c.Id == g.Gate.Source)
+                ? GateJudge.Measure(g.Gate, clean, attacks, checks)
+                : CheckReportMerge.AddValues(list.Select(s => s.Gates[i].Measured).ToList());
+            return GateJudge.Judge(g.Gate, g.Rule, g.Subject, measured, nearThreshold);
+        }).ToList();
         var perClass = first.PerClass.Select((c, i) =>
         {
             var all = list.Select(s => s.PerClass[i]).ToList();
@@ -38,7 +55,7 @@ public static class ShardMerger
         return first with
         {
             Examples = list.Sum(s => s.Examples),
-            CleanAccuracy = Sum(list.Select(s => s.CleanAccuracy)),
+            CleanAccuracy = clean,
             Attacks = attacks,
             Checks = checks,
             Gates = gates,
@@ -78,34 +95,7 @@ public static class ShardMerger
         };
     }
 
-    /// <summary>
-    /// A check's figures over shards: proportions add their counts; counts and scores are computed on the whole sample
-    /// (a universal patch, a reverse-engineered trigger), so every shard must report the same value. Findings are the
-    /// union in shard order; tables and images come from the first shard.
-    /// </summary>
-    private static CheckReport MergeCheck(IReadOnlyList<CheckReport> parts)
-    {
-        var first = parts[0];
-        var metrics = first.Metrics.Select((m, i) => MergeValue(parts.Select(p => p.Metrics[i]).ToList())).ToList();
-        var findings = parts.SelectMany(p => p.Findings).GroupBy(f => (f.Rule.Id, f.Message)).Select(g => g.First()).ToList();
-        return first with { Metrics = metrics, Findings = findings };
-    }
-
-    private static MetricValue MergeValue(IReadOnlyList<MetricValue> parts)
-    {
-        var first = parts[0];
-        if (first.Proportion is not null) return MetricValue.Of(first.Metric, Sum(parts.Select(p => p.Proportion ?? default)), first.Budget, first.Label);
-        if (parts.Any(p => !p.Value.Equals(first.Value)))
-            throw new InvalidInputException(null, $"shard reports disagree on {first.Metric}, which is computed on the whole sample; the shards must come from one scan");
-        return first;
-    }
-
-    private static Proportion Sum(IEnumerable<Proportion> parts)
-    {
-        int successes = 0, trials = 0;
-        foreach (var p in parts) { successes += p.Successes; trials += p.Trials; }
-        return Proportion.Of(successes, trials);
-    }
+    private static Proportion Sum(IEnumerable<Proportion> parts) => CheckReportMerge.Add(parts);
 
     private static double Weighted(IEnumerable<(double Value, double Weight)> parts)
     {

@@ -9,7 +9,7 @@ public static class GateJudge
 {
     /// <summary>Judges a gate on the figure a scan measured for it (<see cref="Measure"/>).</summary>
     public static GateResult Judge(GateConfig gate, MetricDefinition metric, MetricValue measured, double nearThreshold) =>
-        Judge(gate, metric.Rule, metric.Describe(gate.Source, gate.Budget), measured, nearThreshold);
+        Judge(gate, metric.Rule, metric.Describe(gate.Source, gate.Budget, gate.Label), measured, nearThreshold);
 
     /// <param name="subject">The figure in words ("robust accuracy under pgd at eps 0.3"), kept in the result so a merge can re-judge it.</param>
     public static GateResult Judge(GateConfig gate, GateRule rule, string subject, MetricValue measured, double nearThreshold)
@@ -40,7 +40,9 @@ public static class GateJudge
     /// <summary>
     /// The figure a gate judges, from what a scan measured: clean accuracy; an attack's figure at the gate's budget (the
     /// attack's largest when none is named; runtime disagreement without an attack sums every attack's largest
-    /// budget); or a check's metric at the gate's budget (its largest when none is named).
+    /// budget); or a check's metric at the gate's label and budget. A gate naming no label judges the check's value
+    /// without one when there is one; a gate naming no budget judges the value without one when there is one (an
+    /// aggregate, <see cref="MetricDefinition.AggregatesBudgets"/>), the check's largest budget otherwise.
     /// </summary>
     public static MetricValue Measure(GateConfig gate, Proportion clean, IReadOnlyList<AttackReport> attacks, IReadOnlyList<CheckReport> checks)
     {
@@ -57,7 +59,9 @@ public static class GateJudge
         }
         var values = checks.Where(c => gate.Source is null || c.Id == gate.Source).SelectMany(c => c.Metrics).Where(m => m.Metric == gate.Metric).ToList();
         if (values.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, which no check of this scan reported");
-        var budget = gate.Budget ?? values.Max(v => v.Budget);
+        if (gate.Label is not null || values.Any(v => v.Label is null)) values = values.Where(v => v.Label == gate.Label).ToList();
+        if (values.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric} for '{UntrustedText.Escape(gate.Label ?? "")}', which was not measured");
+        var budget = gate.Budget ?? (values.Any(v => v.Budget is null) ? null : values.Max(v => v.Budget));
         return values.FirstOrDefault(v => v.Budget == budget)
             ?? throw new InvalidInputException(null, string.Create(CultureInfo.InvariantCulture, $"gate '{gate.Id}' judges {gate.Metric} at budget {budget}, which was not measured"));
     }

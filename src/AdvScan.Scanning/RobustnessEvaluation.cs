@@ -57,8 +57,12 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
 /// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
 /// <param name="CraftFooled">Whether each fooled the model it was crafted on (null when crafted on the deployed model itself).</param>
 /// <param name="QueriesPerExample">Score-based attacks: queries spent on each row.</param>
+/// <param name="Sizes">
+/// Each row's perturbation size in the attack's own measure, where pixels cannot tell it (a rotation's share of its
+/// range); null measures it from the pixels in the attack's norm.
+/// </param>
 public sealed record CraftedBatch(float[] Adversarial, bool[]? CraftFooled, long GradientEvaluations, long Queries, float[]? MinimalL2 = null,
-    int[]? QueriesPerExample = null);
+    int[]? QueriesPerExample = null, float[]? Sizes = null);
 
 /// <summary>
 /// How one example fared at the largest budget, for per-class figures and the report's image gallery. Verdicts and
@@ -191,7 +195,7 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
                         if (runtimeCorrect) survivors.Add(i);
                         else
                         {
-                            perturbation[i] = PerturbationSize.Of(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                            perturbation[i] = crafted.Sizes?[k] ?? PerturbationSize.Of(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
                             if (crafted.QueriesPerExample is { } q) queriesToBreak[b].Add(q[k]);
                             if (observe is not null) broke[i] = (crafted.Adversarial.AsSpan(k * size, size).ToArray(), verdict[k], confidence[k]);
                         }

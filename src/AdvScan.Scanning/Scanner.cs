@@ -204,6 +204,7 @@ public static class ScanServiceCollectionExtensions
     {
         services.AddAdvScanAttacks();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICraftingAttack, TransferAttack>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICraftingAttack, Attacks.Spatial.SpatialAttack>());
         services.TryAddSingleton<IDatasetSource, DatasetSource>();
         services.TryAddSingleton<ScanRegistry>();
         services.TryAddSingleton<Scanner>();

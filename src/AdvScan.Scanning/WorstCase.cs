@@ -19,7 +19,7 @@ public static class WorstCase
     public static string IdFor(Norm norm, IEnumerable<Norm> configured) =>
         configured.Distinct().Count() > 1 ? $"{Id}-{NormNames.Of(norm)}" : Id;
 
-    public static bool IsWorstCaseId(string id) => id == Id || id == $"{Id}-linf" || id == $"{Id}-l2";
+    public static bool IsWorstCaseId(string id) => id == Id || Enum.GetValues<Norm>().Any(n => id == $"{Id}-{NormNames.Of(n)}");
 
     /// <summary>
     /// Worst-case reports for the norms with at least two attacks, or whose worst case a gate names.
@@ -73,7 +73,7 @@ public static class WorstCase
         var first = members[0];
         var settings = first.Result.Settings with { Epsilon = budgets[^1] };
         var names = string.Join(", ", members.Select(m => m.Config.Id));
-        var description = string.Create(CultureInfo.InvariantCulture, $"{(norm == Norm.L2 ? "L2" : "L-inf")}, worst case per example over {names}");
+        var description = string.Create(CultureInfo.InvariantCulture, $"{AttackKeys.NormText(norm)}, worst case per example over {names}");
         var result = new RobustnessResult(Id, norm, settings, curve, null, 0, 0);
         return new AttackReport(new AttackConfig(id, Id, budgets, first.Config.Settings), result) { Description = description };
     }

@@ -21,6 +21,9 @@ public sealed record CheckReport(
     /// <summary>A report with metrics only; findings, tables and images are added with <c>with</c>.</summary>
     public static CheckReport Of(string id, string check, string description, IReadOnlyList<MetricValue> metrics) =>
         new(id, check, description, metrics, [], [], []);
+
+    /// <summary>Charts of this report's own metrics (drawn from <see cref="Metrics"/>, so a merged report draws merged figures).</summary>
+    public IReadOnlyList<ReportChart> Charts { get; init; } = [];
 }
 
 /// <summary>
@@ -54,6 +57,16 @@ public sealed record SampleRef(int Index, string Location, double Score);
 
 /// <summary>A small table for the reports (per-class mask norms, per-area success): column titles and rows of text.</summary>
 public sealed record ReportTable(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+/// <summary>
+/// A line chart of some of a report's own metric values against their budget (accuracy against corruption severity):
+/// each series is the values of one metric and label, in budget order, drawn with their 95% band when they are
+/// proportions. It names values rather than holding numbers, so it always shows what <see cref="CheckReport.Metrics"/> says.
+/// </summary>
+public sealed record ReportChart(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series);
+
+/// <summary>One line of a <see cref="ReportChart"/>: the values of <paramref name="Metric"/> with <paramref name="Label"/> (null: without a label) that have a budget.</summary>
+public sealed record ChartSeries(string Name, string Metric, string? Label);
 
 /// <summary>An image for the HTML report: pixels [C,H,W] in [0,1] (C is 1 or 3), with a caption.</summary>
 /// <param name="Group">Images of one group are shown side by side (e.g. "recovered trigger, class 7").</param>

@@ -48,6 +48,15 @@ public interface IScanCheck
     /// <see cref="InvalidInputException"/>; without a file it is located on the check's config line.
     /// </summary>
     CheckReport Run(CheckContext context, CheckSettings settings);
+
+    /// <summary>
+    /// Combines this check's reports from the shards of one scan (<c>advscan merge</c>). The default
+    /// (<see cref="CheckReportMerge.AddCounts"/>) adds every proportion's counts and requires every other value to be
+    /// the same on every shard (computed on the whole sample). A check whose figures are derived from its counts (a
+    /// mean over proportions, a ratio of error rates) recomputes them here from the added counts, so a merged report
+    /// equals the unsharded one.
+    /// </summary>
+    CheckReport MergeShards(IReadOnlyList<CheckReport> shards) => CheckReportMerge.AddCounts(shards);
 }
 
 /// <summary>
@@ -64,6 +73,9 @@ public abstract record CheckSettings
 
     /// <summary>The budgets the check runs at (patch areas, say), which a gate's budget key must name; empty when it has none.</summary>
     public virtual IReadOnlyList<double> Budgets => [];
+
+    /// <summary>The labels a gate may pick with a metric's <see cref="MetricDefinition.LabelKey"/> (corruption names, say); empty when it has none.</summary>
+    public virtual IReadOnlyList<string> GateLabels => [];
 }
 
 /// <summary>One config key a check or attack reads: name, JSON type, meaning and default, for validation, the schema and --help.</summary>

@@ -21,14 +21,31 @@ public enum MetricUnit { Proportion, Count, Score }
 public sealed record MetricDefinition(string Name, MetricDirection Direction, MetricUnit Unit, GateRule Rule, string Subject, string? BudgetKey = null)
 {
     /// <summary>
+    /// The gate key that picks values by their <see cref="MetricValue.Label"/> (e.g. "corruption": "fog"), whose
+    /// allowed values the source's settings list (<see cref="CheckSettings.GateLabels"/>); null when labels are words only.
+    /// A gate naming no label judges the value reported without one.
+    /// </summary>
+    public string? LabelKey { get; init; }
+
+    /// <summary>
+    /// The source reports a value over all its budgets (a mean over severities, with no budget), which a gate naming no
+    /// budget judges instead of the largest budget.
+    /// </summary>
+    public bool AggregatesBudgets { get; init; }
+
+    /// <summary>
     /// "patch success of patch at area 0.1", for gate messages. A subject may place the source itself with "{source}"
     /// ("robust accuracy under {source}"); without a source that part is left out.
     /// </summary>
-    public string Describe(string? source, double? budget)
+    public string Describe(string? source, double? budget) => Describe(source, budget, null);
+
+    /// <summary>As <see cref="Describe(string?, double?)"/>, with the label a gate picked ("... for fog at severity 3").</summary>
+    public string Describe(string? source, double? budget, string? label)
     {
         var subject = Subject.Contains(SourcePlaceholder, StringComparison.Ordinal)
             ? source is null ? Regex.Replace(Subject, @"\s+\S+\s+\{source\}", "") : Subject.Replace(SourcePlaceholder, source, StringComparison.Ordinal)
             : Subject + (source is null ? "" : $" of {source}");
+        if (label is not null && LabelKey is { } labelKey) subject += $" for {labelKey} {label}";
         return subject + (budget is { } b && BudgetKey is { } key ? string.Create(CultureInfo.InvariantCulture, $" at {key} {b}") : "");
     }
 

@@ -99,7 +99,8 @@ public static class ConfigSchema
 
     private static JsonObject Attack(ICraftingAttack attack)
     {
-        bool linfOnly = attack.Norms.All(n => n == Norm.LInf);
+        // L-inf and spatial budgets are shares (of the pixel range, of the transformation range): at most 1.
+        bool linfOnly = attack.Norms.All(n => n != Norm.L2);
         var budget = new JsonObject { ["type"] = "number", ["minimum"] = 0 };
         if (linfOnly) budget["maximum"] = 1;
         var properties = new JsonObject
@@ -109,7 +110,9 @@ public static class ConfigSchema
             ["norm"] = new JsonObject { ["enum"] = new JsonArray(attack.Norms.Select(n => (JsonNode?)NormNames.Of(n)).ToArray()), ["default"] = NormNames.Of(attack.DefaultNorm) },
             ["eps"] = new JsonObject
             {
-                ["description"] = "Budget(s) in [0,1] pixel space, before normalization; L-inf budgets are at most 1.",
+                ["description"] = attack.Norms.All(n => n == Norm.Spatial)
+                    ? "Budget(s): the share of the rotation and translation range the attack may use, in [0,1]."
+                    : "Budget(s) in [0,1] pixel space, before normalization; L-inf budgets are at most 1.",
                 ["oneOf"] = new JsonArray(budget.DeepClone(), new JsonObject { ["type"] = "array", ["minItems"] = 1, ["items"] = budget.DeepClone() }),
             },
         };
@@ -124,6 +127,13 @@ public static class ConfigSchema
                 AttackKeys.TargetClass => Integer(0, null, "Targeted attack: the class every example is pushed towards."),
                 AttackKeys.Queries => Integer(1, d.Queries, "Query budget per image."),
                 AttackKeys.Surrogate => Text("The ONNX model adversarial examples are crafted on."),
+                AttackKeys.Rotation => new JsonObject { ["type"] = "number", ["minimum"] = 0, ["maximum"] = 180, ["description"] = "Largest rotation at budget 1, in degrees either way (the attack's default when omitted)." },
+                AttackKeys.Translation => new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "Largest translation at budget 1, in pixels along each axis either way (the attack's default when omitted)." },
+                AttackKeys.Grid => new JsonObject
+                {
+                    ["type"] = "array", ["minItems"] = 2, ["maxItems"] = 2, ["items"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                    ["description"] = "[rotations, translations per axis]: a grid over the range tried besides the random draws.",
+                },
                 _ => new JsonObject(),
             };
         var required = new JsonArray("attack", "eps");
@@ -181,7 +191,14 @@ public static class ConfigSchema
             ["check"] = Text("The id of the check in this config whose figure is judged."),
         };
         foreach (var key in registry.Metrics.Select(m => m.BudgetKey).OfType<string>().Distinct())
-            properties[key] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "One of the source's budgets (defaults to its largest)." };
+            properties[key] = new JsonObject
+            {
+                ["type"] = "number", ["minimum"] = 0,
+                ["description"] = registry.Metrics.Where(m => m.BudgetKey == key).All(m => m.AggregatesBudgets)
+                    ? "One of the source's budgets (omitted: the figure over all of them)." : "One of the source's budgets (defaults to its largest).",
+            };
+        foreach (var key in registry.Metrics.Select(m => m.LabelKey).OfType<string>().Distinct())
+            properties[key] = Text("Which of the source's labelled figures is judged (omitted: the figure over all of them).");
         properties["min"] = new JsonObject { ["type"] = "number" };
         properties["max"] = new JsonObject { ["type"] = "number" };
         properties["bound"] = new JsonObject

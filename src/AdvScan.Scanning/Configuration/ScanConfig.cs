@@ -89,4 +89,7 @@ public enum GateBound { Point, Confidence }
 public sealed record GateConfig(string Id, string Metric, string? Source, double? Budget, double? Min, double? Max, GateBound Bound = GateBound.Point, int Line = 0)
 {
     public double Threshold => Min ?? Max ?? 0;
+
+    /// <summary>The label of the source's values judged (a corruption's name), named with the metric's <see cref="MetricDefinition.LabelKey"/>; null: the value without one.</summary>
+    public string? Label { get; init; }
 }

@@ -149,12 +149,25 @@ public static class ScanConfigReader
             if (!attack.Norms.Contains(norm))
                 throw o.Fail("norm", $"attack '{name}' does not support the {normText} norm; it supports {List(attack.Norms.Select(NormNames.Of))}");
         }
-        var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.LInf ? 1 : null) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
+        var epsilons = o.Numbers("eps", min: 0, max: norm == Norm.L2 ? null : 1) ?? throw o.Fail(null, "an attack needs \"eps\", one budget or a list");
         var d = attack.Defaults;
         var settings = new AttackSettings(norm, epsilons.Max(), o.Int(AttackKeys.Steps, 0, nameof(ResourceLimits.MaxSteps)) ?? d.Steps,
             o.Number(AttackKeys.StepSize, min: 0, exclusiveMin: true) ?? d.StepSize, o.Int(AttackKeys.Restarts, 1, nameof(ResourceLimits.MaxRestarts)) ?? d.Restarts,
             o.Bool(AttackKeys.RandomStart) ?? d.RandomStart, o.Int(AttackKeys.TargetClass, min: 0),
-            o.Int(AttackKeys.Queries, 1, nameof(ResourceLimits.MaxQueries)) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate));
+            o.Int(AttackKeys.Queries, 1, nameof(ResourceLimits.MaxQueries)) ?? d.Queries, Surrogate: o.ExistingFile(AttackKeys.Surrogate))
+        {
+            Rotation = o.Number(AttackKeys.Rotation, 0, 180),
+            Translation = o.Number(AttackKeys.Translation, 0, 10_000),
+        };
+        if (o.Numbers(AttackKeys.Grid, 1) is { } grid)
+        {
+            if (grid.Count != 2 || grid.Any(v => v != Math.Floor(v)))
+                throw o.Fail(AttackKeys.Grid, "grid must be [rotations, translations per axis], two whole numbers >= 1");
+            // Every point of the grid is one query per example and budget: bounded like a query budget.
+            var points = grid[0] * grid[1] * grid[1];
+            ResourceLimits.Check((long)Math.Min(points, long.MaxValue), ResourceLimits.Of(nameof(ResourceLimits.MaxQueries)), AttackKeys.Grid, o.File, o.LineOf(AttackKeys.Grid));
+            settings = settings with { GridRotations = (int)grid[0], GridTranslations = (int)grid[1] };
+        }
         if (attack.Keys.Contains(AttackKeys.Surrogate) && settings.Surrogate is null)
             throw o.Fail(null, $"a {name} attack needs a \"surrogate\" model to craft examples on");
         var id = o.String("id", name);
@@ -171,13 +184,14 @@ public static class ScanConfigReader
 
     private static GateConfig ReadGate(ConfigSection o, ScanRegistry registry, IReadOnlyList<AttackConfig> attacks, IReadOnlyList<CheckConfig> checks, int index)
     {
-        var budgetKeys = registry.Metrics.Select(m => m.BudgetKey).OfType<string>().Distinct();
+        var budgetKeys = registry.Metrics.Select(m => m.BudgetKey).Concat(registry.Metrics.Select(m => m.LabelKey)).OfType<string>().Distinct();
         o.RejectUnknown(GateKeys.Concat(budgetKeys));
         var name = o.RequiredString("metric");
         var metric = registry.Metric(name) ?? throw o.Fail("metric", $"unknown metric '{UntrustedText.Escape(name)}'; expected one of {List(registry.Metrics.Select(m => m.Name))}");
         var sourceKey = o.Has("check") ? "check" : "attack";
         var source = o.String(sourceKey);
         double? budget = null;
+        string? label = null;
         if (metric == ScanMetrics.CleanAccuracy)
         {
             if (source is not null) throw o.Fail(sourceKey, "a cleanAccuracy gate judges the whole scan; it takes no \"attack\" or \"check\"");
@@ -202,14 +216,27 @@ public static class ScanConfigReader
                 : checks.FirstOrDefault(c => c.Id == source) ?? throw o.Fail(sourceKey, $"gate refers to check '{UntrustedText.Escape(source)}', which the config does not define (ids: {UntrustedText.Escape(string.Join(", ", checks.Select(c => c.Id)))})");
             if (!providers.Contains(target)) throw o.Fail(sourceKey, $"check '{UntrustedText.Escape(target.Id)}' ({target.Check}) does not report {name}");
             source = target.Id;
-            budget = ReadBudget(o, metric, source, target.Settings.Budgets);
+            budget = metric.AggregatesBudgets && metric.BudgetKey is { } key && !o.Has(key) ? null : ReadBudget(o, metric, source, target.Settings.Budgets);
+            label = ReadLabel(o, metric, source, target.Settings.GateLabels);
         }
+        // A selector key of another metric would be ignored, and the gate judge something the user did not mean.
+        foreach (var other in registry.Metrics.Select(m => m.LabelKey).OfType<string>().Distinct())
+            if (other != metric.LabelKey && o.Has(other))
+                throw o.Fail(other, $"a {name} gate takes no \"{other}\"");
         double? Threshold(string key) => metric.ThresholdIsFraction ? o.Number(key, 0, 1) : metric.Unit == MetricUnit.Count ? o.Number(key, min: 0) : o.Number(key);
         double? min = Threshold("min"), max = Threshold("max");
         if ((min is null) == (max is null)) throw o.Fail(null, "a gate needs exactly one of \"min\" and \"max\"");
         var bound = o.Choice("bound", ["point", "confidence"]) == "confidence" ? GateBound.Confidence : GateBound.Point;
-        var id = o.String("id") ?? $"{name}{(source is null ? "" : "-" + source)}{(budget is null ? "" : string.Create(CultureInfo.InvariantCulture, $"@{budget}"))}#{index}";
-        return new GateConfig(id, name, source, budget, min, max, bound, o.Line);
+        var id = o.String("id") ?? $"{name}{(source is null ? "" : "-" + source)}{(label is null ? "" : ":" + label)}{(budget is null ? "" : string.Create(CultureInfo.InvariantCulture, $"@{budget}"))}#{index}";
+        return new GateConfig(id, name, source, budget, min, max, bound, o.Line) { Label = label };
+    }
+
+    /// <summary>The label a gate names (with the metric's label key), which the source must report; null when none is named.</summary>
+    private static string? ReadLabel(ConfigSection o, MetricDefinition metric, string source, IReadOnlyList<string> labels)
+    {
+        if (metric.LabelKey is not { } key || o.String(key) is not { } label) return null;
+        return labels.Contains(label) ? label
+            : throw o.Fail(key, $"'{UntrustedText.Escape(source)}' does not report {key} '{UntrustedText.Escape(label)}'; it reports {string.Join(", ", labels)}");
     }
 
     /// <summary>The ids of the worst case over attacks this config can gate: "all", or "all-linf" and "all-l2" with both norms.</summary>

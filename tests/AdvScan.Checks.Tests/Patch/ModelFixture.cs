@@ -31,6 +31,8 @@ public sealed class ModelFixture : IDisposable
 
     public static ModelFixture MnistCnn() => new("mnist-cnn.onnx", "mnist-test-images-idx3-ubyte", "mnist-test-labels-idx1-ubyte");
 
+    public static ModelFixture FashionCnn() => new("fashion-cnn.onnx", "fashion-test-images-idx3-ubyte", "fashion-test-labels-idx1-ubyte");
+
     public OnnxModel Model { get; }
     public ReferenceSession Runtime { get; }
     public OpenedDataset Dataset { get; }
