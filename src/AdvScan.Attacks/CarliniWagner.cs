@@ -34,7 +34,7 @@ public sealed class CarliniWagner : IEvasionAttack
 
     public AttackBatchResult Attack(IDifferentiableClassifier model, Tensor pixels, Tensor labels, AttackSettings settings, CancellationToken cancellationToken = default)
     {
-        if (settings.Norm != Norm.L2) throw new InvalidInputException(null, "the cw attack is an L2 attack; use --norm l2");
+        if (settings.Norm != Norm.L2) throw new InvalidInputException(null, "the cw attack is an L2 attack: set its norm to l2");
         using var scope = torch.NewDisposeScope();
         long n = pixels.shape[0];
         var device = pixels.device;

@@ -17,7 +17,7 @@ public static class ComputeDevice
         {
             if (!torch.cuda.is_available())
                 throw new InvalidInputException(null,
-                    $"device '{text}' was asked for, but CUDA is not available here (no GPU, or AdvScan was built without -p:AdvScanGpu=true); use --device cpu");
+                    $"device '{text}' was asked for, but CUDA is not available here (no GPU, or AdvScan was built without -p:AdvScanGpu=true); choose the cpu device");
             if (text == "cuda") return torch.CUDA;
             if (!int.TryParse(text[5..], out var index) || index < 0 || index >= torch.cuda.device_count())
                 throw new InvalidInputException(null, $"device '{text}' does not exist; this machine has {torch.cuda.device_count()} CUDA device(s)");
