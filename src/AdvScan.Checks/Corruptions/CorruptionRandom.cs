@@ -1,3 +1,4 @@
+using AdvScan.Scanning;
 namespace AdvScan.Checks.Corruptions;
 
 /// <summary>
@@ -11,7 +12,7 @@ public sealed class CorruptionRandom
 
     public CorruptionRandom(ulong seed)
     {
-        s0 = SplitMix(ref seed); s1 = SplitMix(ref seed); s2 = SplitMix(ref seed); s3 = SplitMix(ref seed);
+        s0 = SplitMix64.Next(ref seed); s1 = SplitMix64.Next(ref seed); s2 = SplitMix64.Next(ref seed); s3 = SplitMix64.Next(ref seed);
     }
 
     /// <summary>The generator of one (example, corruption, severity) cell of a scan.</summary>
@@ -20,9 +21,9 @@ public sealed class CorruptionRandom
         ulong h = 14695981039346656037UL; // FNV-1a over the name: stable across runs and processes, unlike string.GetHashCode
         foreach (char c in corruption) { h ^= c; h *= 1099511628211UL; }
         ulong seed = (ulong)scanSeed;
-        seed = Mix(seed ^ Mix((ulong)(uint)datasetIndex + 0x9E3779B97F4A7C15UL));
-        seed = Mix(seed ^ h);
-        seed = Mix(seed ^ (ulong)(uint)severity);
+        seed = SplitMix64.Mix(seed ^ SplitMix64.Mix((ulong)(uint)datasetIndex + 0x9E3779B97F4A7C15UL));
+        seed = SplitMix64.Mix(seed ^ h);
+        seed = SplitMix64.Mix(seed ^ (ulong)(uint)severity);
         return new CorruptionRandom(seed);
     }
 
@@ -104,18 +105,7 @@ public sealed class CorruptionRandom
         return table;
     }
 
-    private static ulong SplitMix(ref ulong state)
-    {
-        state += 0x9E3779B97F4A7C15UL;
-        return Mix(state);
-    }
 
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 }

@@ -13,8 +13,8 @@ public static class SpatialCandidates
 {
     public static IReadOnlyList<SpatialTransform> For(long seed, ReadOnlySpan<float> image, double budget, double maxDegrees, double maxShift, int draws, int gridRotations, int gridShifts)
     {
-        ulong state = Mix((ulong)seed ^ Mix(Fingerprint(image)) ^ Mix((ulong)BitConverter.DoubleToInt64Bits(budget) + 0x9E3779B97F4A7C15UL));
-        double Uniform() => (Next(ref state) >> 11) * (1.0 / (1UL << 53)) * 2 - 1;
+        ulong state = SplitMix64.Mix((ulong)seed ^ SplitMix64.Mix(Fingerprint(image)) ^ SplitMix64.Mix((ulong)BitConverter.DoubleToInt64Bits(budget) + 0x9E3779B97F4A7C15UL));
+        double Uniform() => (SplitMix64.Next(ref state) >> 11) * (1.0 / (1UL << 53)) * 2 - 1;
         var candidates = new List<SpatialTransform>(draws + gridRotations * gridShifts * gridShifts);
         for (int i = 0; i < draws; i++)
         {
@@ -38,16 +38,5 @@ public static class SpatialCandidates
         return h;
     }
 
-    private static ulong Next(ref ulong state)
-    {
-        state += 0x9E3779B97F4A7C15UL;
-        return Mix(state);
-    }
 
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }
