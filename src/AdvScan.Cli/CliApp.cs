@@ -82,6 +82,8 @@ public static class CliApp
         using var services = ScanCommand.Services();
         var attacks = services.GetRequiredService<Scanner>().Registry.Attacks.Select(a => a.Name).Order(StringComparer.Ordinal);
         return UsageTemplate.Replace("{ATTACKS}", string.Join("|", attacks), StringComparison.Ordinal)
+            + "\n  every other check, its options generated from its config keys (advscan <check> ... runs it alone):\n"
+            + CheckCommand.Usage(services.GetRequiredService<Scanner>().Registry, Commands)
             + "\n" + GlobalOptions.Usage.Replace("{LIMITS}", GlobalOptions.LimitsUsage(), StringComparison.Ordinal);
     }
 
@@ -220,8 +222,20 @@ public static class CliApp
             ("backdoor", _) => BackdoorCommand.Run(new ArgumentReader(args.Skip(1)), stdout, cancellationToken),
             ("strip", _) => StripCommand.Run(new ArgumentReader(args.Skip(1)), stdout),
             ("patch", _) => PatchCommand.Run(new ArgumentReader(args.Skip(1)), stdout, stderr, cancellationToken),
-            _ => throw new InvalidInputException(null, $"unknown command '{UntrustedText.Escape(string.Join(' ', args.Take(2)))}'; run 'advscan --help'"),
+            _ => GeneratedVerb(args, session, cancellationToken),
         };
+    }
+
+    /// <summary>The commands written by hand; every other registered check gets a verb generated from its keys.</summary>
+    internal static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal)
+        { "model", "eval", "train", "scan", "schema", "merge", "harden", "attack", "poison", "backdoor", "strip", "patch" };
+
+    private static int GeneratedVerb(IReadOnlyList<string> args, CliSession session, CancellationToken cancellationToken)
+    {
+        using var services = ScanCommand.Services();
+        var check = CheckCommand.Generated(services.GetRequiredService<Scanner>().Registry, Commands).FirstOrDefault(c => c.Name == args[0])
+            ?? throw new InvalidInputException(null, $"unknown command '{UntrustedText.Escape(string.Join(' ', args.Take(2)))}'; run 'advscan --help'");
+        return CheckCommand.Run(check, new ArgumentReader(args.Skip(1)), session, () => ScanCommand.Services(), cancellationToken);
     }
 
     /// <summary>The one line a timed-out command ends with; anything the still-running work prints afterwards is dropped.</summary>
