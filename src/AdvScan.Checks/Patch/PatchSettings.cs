@@ -84,7 +84,7 @@ public sealed record PatchSettings : CheckSettings
             throw Fail(context, "target", $"target {target} is outside the model's {classes} classes (0..{classes - 1})");
         var image = ImageGeometryOf(context);
         foreach (var area in Areas)
-            if (new PatchGeometry(image.Channels, image.Height, image.Width, area, Shape).FitProblem(Region, Eot.MaxScale) is { } fit)
+            if (new PatchGeometry(image.Channels, image.Height, image.Width, area, Shape).FitProblem(Region, Eot) is { } fit)
                 throw Fail(context, "area", fit);
     }
 
