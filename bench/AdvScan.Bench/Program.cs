@@ -35,6 +35,13 @@ public static class Program
             PatchBench.Run(RepositoryRoot(), reps, IntOption(args, "--steps", 500));
             return 0;
         }
+        if (args.Contains("--patch-peer"))
+        {
+            // AdvScan's patch check beside the plain PyTorch universal patch (issue 26): held-out success, not speed.
+            var seeds = (StringOption(args, "--seeds") ?? "1,2,3").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            PatchPeerBench.Run(RepositoryRoot(), seeds, OptionalInt(args, "--steps"), OptionalInt(args, "--restarts"), threads, StringOption(args, "--only"), OptionalInt(args, "--draws"), args.Contains("--check-only"));
+            return 0;
+        }
         if (args.Contains("--peer-only"))
         {
             PeerBench.Run(RepositoryRoot(), reps, threads);
@@ -185,6 +192,14 @@ public static class Program
         var r = new Random(seed);
         return Enumerable.Range(0, Batch * 28 * 28).Select(_ => (float)r.NextDouble()).ToArray();
     }
+
+    private static string? StringOption(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int? OptionalInt(string[] args, string name) => StringOption(args, name) is { } text && int.TryParse(text, out var v) && v > 0 ? v : null;
 
     private static int IntOption(string[] args, string name, int fallback)
     {
