@@ -10,9 +10,9 @@ namespace AdvScan.Bench;
 
 /// <summary>
 /// The corruptions check (`bench/run.sh --corruptions`):
-///   (m) corrupted images per second for each corruption, one thread, averaged over severities 1-5, at MNIST's 28x28
+///   (p) corrupted images per second for each corruption, one thread, averaged over severities 1-5, at MNIST's 28x28
 ///       grey and CIFAR's 32x32 RGB (CIFAR-10-C tables) and ImageNet's 224x224 RGB (ImageNet-C tables);
-///   (n) the whole suite (19 corruptions x 5 severities) end to end on the held-out fixtures, every core, against the
+///   (q) the whole suite (19 corruptions x 5 severities) end to end on the held-out fixtures, every core, against the
 ///       ONNX Runtime time for the same number of images, with the accuracy table of each model.
 /// </summary>
 internal static class CorruptionBench
@@ -34,7 +34,7 @@ internal static class CorruptionBench
     private static void Throughput(bool quick)
     {
         Console.WriteLine();
-        Console.WriteLine("(m) corrupted images per second, one thread, mean over severities 1-5");
+        Console.WriteLine("(p) corrupted images per second, one thread, mean over severities 1-5");
         var shapes = new (string Name, int C, int H, int W, ParameterTable Table, int Images)[]
         {
             ("28x28 grey", 1, 28, 28, ParameterTable.Cifar, quick ? 20 : 200),
@@ -98,7 +98,7 @@ internal static class CorruptionBench
             }
         double ort = clock.Elapsed.TotalSeconds;
         Console.WriteLine();
-        Console.WriteLine(string.Create(C, $"(n) {name}: {sample.Count} examples x 19 corruptions x 5 severities{(baseline is null ? "" : $", and the baseline {Path.GetFileName(baseline)} on the same images")}"));
+        Console.WriteLine(string.Create(C, $"(q) {name}: {sample.Count} examples x 19 corruptions x 5 severities{(baseline is null ? "" : $", and the baseline {Path.GetFileName(baseline)} on the same images")}"));
         Console.WriteLine(string.Create(C, $"    whole check {seconds:0.0} s ({images / seconds:0} judged corrupted images/s); ONNX Runtime alone on {judged} images {ort:0.0} s; corrupting ~{Math.Max(0, seconds - ort):0.0} s; {(GC.GetTotalAllocatedBytes() - before) / 1e9:0.0} GB allocated"));
         foreach (var table in report.Tables)
         {

@@ -105,9 +105,11 @@ internal static class PatchBench
     }
 
     /// <summary>A model, its ONNX Runtime session, graph and data, as the scanner opens them.</summary>
-    private sealed class Opened(OnnxModel model, ReferenceSession runtime, OpenedDataset dataset, OnnxGraph graph) : IDisposable
+    internal sealed class Opened(OnnxModel model, ReferenceSession runtime, OpenedDataset dataset, OnnxGraph graph) : IDisposable
     {
         public OpenedDataset Dataset => dataset;
+
+        public ReferenceSession Runtime => runtime;
 
         public static Opened Of(string modelPath, string data, string? labels)
         {
@@ -115,12 +117,12 @@ internal static class PatchBench
             return new Opened(model, ReferenceSession.Open(model), DatasetSource.Open(data, labels, null, model), OnnxGraph.Import(model));
         }
 
-        public CheckContext Context(int size, IProgress<(int Done, int Total)>? progress = null)
+        public CheckContext Context(int size, IProgress<(int Done, int Total)>? progress = null, long seed = 7)
         {
             var sample = dataset.Sample(size, 7);
             return new CheckContext(() => graph)
             {
-                Model = model, Runtime = runtime, Dataset = dataset, Sample = sample, Indices = sample, Seed = 7, BatchSize = 100,
+                Model = model, Runtime = runtime, Dataset = dataset, Sample = sample, Indices = sample, Seed = seed, BatchSize = 100,
                 Progress = progress, OpenData = (path, l) => DatasetSource.Open(path, l, null, model),
             };
         }

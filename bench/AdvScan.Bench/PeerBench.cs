@@ -77,7 +77,7 @@ internal static class PeerBench
         Console.WriteLine(string.Create(inv, $"    ratio AdvScan / PyTorch images per second = {oursRate / peerRate:F3}  (target >= 1.0)"));
     }
 
-    private static bool PythonHasTorch(out string why)
+    internal static bool PythonHasTorch(out string why)
     {
         why = "";
         try

@@ -51,6 +51,13 @@ public static class Program
             CorruptionBench.Run(RepositoryRoot(), args.Contains("--quick"));
             return 0;
         }
+        if (args.Contains("--patch-peer"))
+        {
+            // AdvScan's patch check beside the plain PyTorch universal patch (issue 26): held-out success, not speed.
+            var seeds = (StringOption(args, "--seeds") ?? "1,2,3").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            PatchPeerBench.Run(RepositoryRoot(), seeds, OptionalInt(args, "--steps"), OptionalInt(args, "--restarts"), threads, StringOption(args, "--only"), OptionalInt(args, "--draws"), args.Contains("--check-only"));
+            return 0;
+        }
         if (args.Contains("--peer-only"))
         {
             PeerBench.Run(RepositoryRoot(), reps, threads);
@@ -207,6 +214,8 @@ public static class Program
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
+
+    private static int? OptionalInt(string[] args, string name) => StringOption(args, name) is { } text && int.TryParse(text, out var v) && v > 0 ? v : null;
 
     private static int IntOption(string[] args, string name, int fallback)
     {

@@ -17,13 +17,15 @@ internal static class PatchCommand
     public const string Usage = """
           patch --model <model.onnx> --data <data> [--labels <labels>] [--target T] [--area 0.05,0.1]
                 [--shape square|circle] [--region x0,y0,x1,y1] [--steps N] [--lr A] [--images-per-step K]
-                [--draws D] [--limit N] [--seed S] [--batch B] [--device cpu|cuda] [--save-patch patch.png]
+                [--draws D] [--restarts R] [--limit N] [--seed S] [--batch B] [--device cpu|cuda] [--save-patch patch.png]
                 [--save-examples DIR] [--json F] [--sarif F] [--html F] [--markdown F] [--data-root DIR]
               Universal adversarial patch under expectation over transformation: one printable patch per area
               (a fraction of the image, default 0.1), optimised with Adam (default 200 steps) on half the sample,
               judged by ONNX Runtime on the held-out half under fresh random placements, rotations, perspective,
-              lighting, blur and noise, beside a random patch of the same size. --target forces a class (default:
-              untargeted); --region confines the patch (relative coordinates). Exit 0, or 2 on bad input.
+              lighting, blur and noise, beside a random patch of the same size. --restarts R optimises R patches
+              from random textures and judges the one best on the training half (default 1). --target forces a
+              class (default: untargeted); --region confines the patch (relative coordinates). Exit 0, or 2 on bad
+              input.
         """;
 
     public static int Run(ArgumentReader args, TextWriter output, TextWriter errors, CancellationToken cancellationToken = default)
@@ -32,6 +34,8 @@ internal static class PatchCommand
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data (a folder, .csv, .npz, .npy with --labels, or IDX images)");
         var labels = args.String("--labels");
         var dataRoot = args.String("--data-root");
+        // The check's own defaults, so the verb cannot drift from a config entry.
+        var defaults = new PatchSettings();
         var settings = new PatchSettings
         {
             Areas = Areas(args.String("--area")),
@@ -43,10 +47,11 @@ internal static class PatchCommand
                 var other => throw new InvalidInputException(null, $"option --shape expects square or circle, got '{other}'"),
             },
             Region = Region(args.String("--region")),
-            Steps = args.Int("--steps", 200, 1, nameof(ResourceLimits.MaxSteps)),
-            LearningRate = Positive(args, "--lr", 0.05),
-            ImagesPerStep = args.Int("--images-per-step", 32, 1, nameof(ResourceLimits.MaxBatchSize)),
-            DrawsPerImage = args.Int("--draws", 4, 1, nameof(ResourceLimits.MaxBatchSize)),
+            Steps = args.Int("--steps", defaults.Steps, 1, nameof(ResourceLimits.MaxSteps)),
+            LearningRate = Positive(args, "--lr", defaults.LearningRate),
+            ImagesPerStep = args.Int("--images-per-step", defaults.ImagesPerStep, 1, nameof(ResourceLimits.MaxBatchSize)),
+            DrawsPerImage = args.Int("--draws", defaults.DrawsPerImage, 1, nameof(ResourceLimits.MaxBatchSize)),
+            Restarts = args.Int("--restarts", defaults.Restarts, 1, nameof(ResourceLimits.MaxRestarts)),
             SavePatch = args.String("--save-patch") is { } patch ? Path.GetFullPath(patch) : null,
             SaveExamples = args.String("--save-examples") is { } folder ? Path.GetFullPath(folder) : null,
         };

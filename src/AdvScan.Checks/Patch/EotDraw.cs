@@ -22,7 +22,8 @@ public readonly record struct EotDraw(
     /// <summary>
     /// Draws one transformation: scale, rotation and keystone first, then a centre uniform over the places where the
     /// whole transformed patch, with its resampled and blurred edge, stays inside the region (centred when a large
-    /// rotated draw cannot fit).
+    /// rotated draw cannot fit). Without geometric draws (<see cref="EotOptions.Rigid"/>) the texture keeps its own
+    /// whole-pixel side and a whole-pixel corner, uniform over every place in the region: pasted pixel for pixel.
     /// </summary>
     public static EotDraw Sample(Random random, PatchGeometry geometry, PatchRegion region, EotOptions options)
     {
@@ -35,6 +36,14 @@ public readonly record struct EotDraw(
         double blur = Uniform(random, 0, options.MaxBlurSigma);
         double noise = Uniform(random, 0, options.MaxNoise);
         long noiseSeed = random.NextInt64();
+        if (options.Rigid)
+        {
+            // Whole-pixel corners and the texture's own side: the grid then samples every texel at its centre, a paste.
+            int side = geometry.TextureSide, margin = options.MaxBlurSigma > 0 ? 1 : 0;
+            double x = Corner(random, region.X0 * geometry.Width, region.X1 * geometry.Width, side, margin);
+            double y = Corner(random, region.Y0 * geometry.Height, region.Y1 * geometry.Height, side, margin);
+            return new EotDraw(x + side / 2.0, y + side / 2.0, side / 2.0, 0, 0, 0, brightness, contrast, blur, noise, noiseSeed);
+        }
         double half = geometry.Side * scale / 2;
         // How far the patch reaches from its centre: a rotated square's bounding box grows by |cos|+|sin|, and the
         // keystone stretches a corner by up to 1/(1-|px|-|py|) (the inverse of the projective divide).
@@ -45,6 +54,17 @@ public readonly record struct EotDraw(
         double cx = Place(random, region.X0 * geometry.Width, region.X1 * geometry.Width, reach);
         double cy = Place(random, region.Y0 * geometry.Height, region.Y1 * geometry.Height, reach);
         return new EotDraw(cx, cy, half, angle, px, py, brightness, contrast, blur, noise, noiseSeed);
+    }
+
+    /// <summary>
+    /// A whole-pixel top-left corner, uniform over every position where the <paramref name="side"/>-pixel texture (and
+    /// the blur's pixel around it) lies inside [low, high]; the region's middle, floored, when none does.
+    /// </summary>
+    private static int Corner(Random random, double low, double high, int side, int margin)
+    {
+        int first = (int)Math.Ceiling(low - 1e-9) + margin, last = (int)Math.Floor(high + 1e-9) - margin - side;
+        double u = random.NextDouble();
+        return last >= first ? first + Math.Min(last - first, (int)(u * (last - first + 1))) : (int)Math.Floor((low + high - side) / 2);
     }
 
     private static double Place(Random random, double low, double high, double reach) =>

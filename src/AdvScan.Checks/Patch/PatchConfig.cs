@@ -5,18 +5,22 @@ namespace AdvScan.Checks.Patch;
 /// <summary>The patch check's config keys (with their defaults, for validation, the schema and --help) and their reader.</summary>
 internal static class PatchConfig
 {
+    // The settings' own defaults, so the schema and --help cannot drift from what runs.
+    private static readonly PatchSettings Defaults = new();
+
     public static IReadOnlyList<ConfigKey> Keys { get; } =
     [
         new("area", "number|array", "Patch area(s) as a fraction of the image, each in (0, 1); one patch is optimised and judged per area.", "0.1"),
         new("target", "integer", "Class index the patch forces; omitted: untargeted (any wrong class)."),
         new("shape", "string", "Patch outline.", "square", ["square", "circle"]),
         new("region", "array", "[x0, y0, x1, y1] in relative image coordinates the whole patch stays inside (e.g. the sign's face).", "[0, 0, 1, 1]"),
-        new("steps", "integer", "Adam steps per area.", "200"),
-        new("learningRate", "number", "Adam learning rate on the patch's [0,1] pixels.", "0.05"),
-        new("imagesPerStep", "integer", "Training images per step.", "32"),
-        new("drawsPerImage", "integer", "EOT draws per training image per step (images x draws go through one forward/backward).", "4"),
-        new("trainFraction", "number", "Share of the sample, per class, the patch is optimised on; the rest is held out and judged.", "0.5"),
-        new("scale", "number|array", "[min, max] patch size relative to the area's side (a number s means [s, s]).", "[0.8, 1]"),
+        new("steps", "integer", "Adam steps per area (per restart).", Text(Defaults.Steps)),
+        new("learningRate", "number", "Adam learning rate on the patch's [0,1] pixels.", Text(Defaults.LearningRate)),
+        new("imagesPerStep", "integer", "Training images per step.", Text(Defaults.ImagesPerStep)),
+        new("drawsPerImage", "integer", "EOT draws per training image per step (images x draws go through one forward/backward).", Text(Defaults.DrawsPerImage)),
+        new("restarts", "integer", "Optimisations per area from independent random textures; the one best on the training part is judged.", Text(Defaults.Restarts)),
+        new("trainFraction", "number", "Share of the sample, per class, the patch is optimised on; the rest is held out and judged.", Text(Defaults.TrainFraction)),
+        new("scale", "number|array", "[min, max] patch size relative to the area's side (a number s means [s, s]); scale 1 with rotation 0 and perspective 0 pastes the texture pixel for pixel at whole-pixel positions.", "[0.8, 1]"),
         new("rotation", "number", "Rotation drawn in [-r, r] degrees.", "20"),
         new("perspective", "number", "Keystone term drawn in [-p, p] per axis, in patch half-size units.", "0.15"),
         new("brightness", "number", "Brightness shift of the patch drawn in [-b, b].", "0.1"),
@@ -32,7 +36,7 @@ internal static class PatchConfig
 
     public static PatchSettings Read(ConfigSection section)
     {
-        var defaults = new PatchSettings();
+        var defaults = Defaults;
         var eot = EotOptions.Default;
         var scale = section.Numbers("scale", 0, 2, exclusiveMin: true);
         if (scale is { Count: > 2 }) throw section.Fail("scale", "scale must be a number or [min, max]");
@@ -58,6 +62,7 @@ internal static class PatchConfig
             LearningRate = section.Number("learningRate", 0, 10, exclusiveMin: true) ?? defaults.LearningRate,
             ImagesPerStep = section.Int("imagesPerStep", 1, nameof(ResourceLimits.MaxBatchSize)) ?? defaults.ImagesPerStep,
             DrawsPerImage = section.Int("drawsPerImage", 1, 10_000) ?? defaults.DrawsPerImage,
+            Restarts = section.Int("restarts", 1, 1_000) ?? defaults.Restarts,
             TrainFraction = section.Number("trainFraction", 0, 1, exclusiveMin: true, exclusiveMax: true) ?? defaults.TrainFraction,
             Eot = eot,
             PrintabilityWeight = section.Number("printability", 0) ?? 0,
@@ -78,4 +83,6 @@ internal static class PatchConfig
         var region = new PatchRegion(values[0], values[1], values[2], values[3]);
         return region.Problem() is { } problem ? throw section.Fail("region", problem) : region;
     }
+
+    private static string Text(double value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -24,25 +24,26 @@ internal sealed class PatchRun(CheckContext context, PatchSettings settings)
         // Targeted: images already of the target class teach the patch nothing.
         var train = split.Train.Where(i => settings.Target is not { } t || labels[i] != t).ToList();
         var areas = settings.Areas.Distinct().OrderBy(a => a).ToList();
-        int total = areas.Count * (settings.Steps + judged.Count), done = 0;
+        int total = areas.Count * (settings.Restarts * settings.Steps + judged.Count), done = 0;
         void Advance(int by) => context.Progress?.Report((done += by, total));
 
         var metrics = new List<MetricValue>();
         var images = new List<ReportImage>();
         var perClass = new List<ReportTable>();
+        var restarts = new List<ReportTable>();
         var summary = new List<IReadOnlyList<string>>();
         using var trainPixels = LoadOnDevice(train);
         var trainLabels = train.Select(i => labels[i]).ToArray();
-        var optimiser = new PatchOptimizer(context.Graph, context.Dataset.Mapping.ToModelInput);
+        var search = new PatchSearch(context.Graph, context.Dataset.Mapping.ToModelInput);
         var judge = new PatchJudge(context, settings);
         string goal = settings.Target is { } target ? $"targeted to '{context.ClassNames[target]}'" : "untargeted";
 
         foreach (var area in areas)
         {
             var geometry = new PatchGeometry(channels, height, width, area, settings.Shape);
-            // Seeded by the area's value, not its position, so a patch does not change when another area is listed.
-            int areaKey = unchecked((int)PatchSeeds.Mix(BitConverter.DoubleToInt64Bits(area)));
-            var patch = optimiser.Optimise(trainPixels, trainLabels, geometry, settings, context.Seed, areaKey, () => Advance(1), context.CancellationToken);
+            int areaKey = geometry.SeedKey;
+            var found = search.Run(trainPixels, trainLabels, geometry, settings, context.Seed, areaKey, () => Advance(1), context.CancellationToken);
+            var patch = found.Patch;
             var control = RandomTexture(patch.Shape, areaKey);
             var gallery = new List<ReportImage>();
             var verdicts = judge.Judge(judged, patch, control, geometry, areaKey, (example, pixels, shape) =>
@@ -55,11 +56,14 @@ internal sealed class PatchRun(CheckContext context, PatchSettings settings)
             var eligible = verdicts.Where(v => v.Eligible).ToList();
             var success = Proportion.Of(eligible.Count(v => v.Success), eligible.Count);
             var controlSuccess = Proportion.Of(eligible.Count(v => v.ControlSuccess), eligible.Count);
-            metrics.Add(MetricValue.Of("patchSuccess", success, area, goal));
+            metrics.Add(MetricValue.Of("patchSuccess", success, area, settings.Restarts > 1 ? Invariant($"{goal}, strongest of {settings.Restarts} restarts") : goal));
             metrics.Add(MetricValue.Of("patchControlSuccess", controlSuccess, area, "random-patch control"));
-            summary.Add([Invariant($"{area}"), Invariant($"{geometry.Side:0.#} ({geometry.TextureSide}x{geometry.TextureSide} texture)"),
+            summary.Add([Invariant($"{area}"), Across(geometry),
                 Percent(success), Interval(success), Percent(controlSuccess), Interval(controlSuccess),
-                Invariant($"{patch.TrainSuccess:P1}"), Invariant($"{patch.NonPrintability:0.0000}"), Invariant($"{patch.TotalVariation:0.0000}")]);
+                Invariant($"{patch.TrainSuccess:P1}"), Invariant($"{found.Kept + 1} of {found.Scores.Count}"),
+                Invariant($"{patch.NonPrintability:0.0000}"), Invariant($"{patch.TotalVariation:0.0000}")]);
+            restarts.Add(new ReportTable(Invariant($"Restarts, area {area} (success on the training part, graph; the best is judged)"), ["restart", "train success (graph)", "judged"],
+                found.Scores.Select((score, r) => (IReadOnlyList<string>)[Invariant($"{r + 1}"), Invariant($"{score:P1}"), r == found.Kept ? "yes" : ""]).ToList()));
             perClass.Add(PerClassTable(area, eligible));
             var mask = geometry.Mask();
             images.Add(new ReportImage(Invariant($"patch, area {area}"), Invariant($"adversarial patch ({geometry.TextureSide}x{geometry.TextureSide} px, as printed)"), OnPaper(patch.Texture, mask), patch.Shape));
@@ -71,11 +75,17 @@ internal sealed class PatchRun(CheckContext context, PatchSettings settings)
         var tables = new List<ReportTable>
         {
             new("Patch success per area (held-out examples, ONNX Runtime verdicts, fresh EOT draws)",
-                ["area", "patch pixels across", "patch success", "95% CI", "random-patch control", "95% CI", "train success (graph)", "non-printability", "total variation"], summary),
+                ["area", "patch pixels across", "patch success", "95% CI", "random-patch control", "95% CI", "train success (graph)", "restart judged", "non-printability", "total variation"], summary),
         };
+        tables.AddRange(restarts);
         tables.AddRange(perClass);
         return CheckReport.Of(id, "patch", settings.Describe(), metrics) with { Tables = tables, Images = images, Line = context.Line };
     }
+
+    /// <summary>The placed size: pasted pixel for pixel, the texture's whole pixels and their share; resampled, the continuous side.</summary>
+    private string Across(PatchGeometry geometry) => settings.Eot.Rigid
+        ? Invariant($"{geometry.TextureSide} ({geometry.TextureSide}x{geometry.TextureSide} texture pasted pixel for pixel: {geometry.PastedPixels} pixels, {geometry.PastedArea:P1} of the image)")
+        : Invariant($"{geometry.Side:0.#} ({geometry.TextureSide}x{geometry.TextureSide} texture)");
 
     private Tensor LoadOnDevice(IReadOnlyList<int> indices)
     {

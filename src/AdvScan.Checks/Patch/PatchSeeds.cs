@@ -2,12 +2,13 @@ namespace AdvScan.Checks.Patch;
 
 /// <summary>
 /// Independent seeded streams derived from the scan's seed: the train/held-out split, each area's optimisation
-/// draws, each judged example's draws, the random control patch. Judging draws come from a different stream than the
-/// optimisation draws, so the patch is judged under transformations it never saw.
+/// draws, each judged example's draws, the random control patch, the draws every restart is scored under on the
+/// training part. Judging draws come from a different stream than the optimisation draws, so the patch is judged under
+/// transformations it never saw.
 /// </summary>
 internal static class PatchSeeds
 {
-    public const long Split = 1, Optimise = 2, Judge = 3, Control = 4, Initial = 5;
+    public const long Split = 1, Optimise = 2, Judge = 3, Control = 4, Initial = 5, Select = 6;
 
     /// <summary>SplitMix64 over the parts: a well-mixed 64-bit seed for every combination.</summary>
     public static long Mix(long seed, params long[] parts)

@@ -32,6 +32,12 @@ public sealed record PatchSettings : CheckSettings
 
     public int DrawsPerImage { get; init; } = 4;
 
+    /// <summary>
+    /// Optimisations per area from independent random textures; the one with the highest success on the training part
+    /// is judged, so the gate sees the strongest patch the search found, never an average.
+    /// </summary>
+    public int Restarts { get; init; } = 1;
+
     /// <summary>Share of the sample (per class) the patch is optimised on; the rest is held out and judged.</summary>
     public double TrainFraction { get; init; } = 0.5;
 
@@ -62,7 +68,9 @@ public sealed record PatchSettings : CheckSettings
         var goal = Target is { } t ? $"targeted to class {t} (success: ONNX Runtime predicts {t} on held-out examples of other classes)"
             : "untargeted (success: a held-out example ONNX Runtime classifies correctly becomes wrong)";
         return Invariant($"{Shape.ToString().ToLowerInvariant()} patch, area {string.Join(",", Areas.Select(a => a.ToString(CultureInfo.InvariantCulture)))}, {goal}; ") +
-            Invariant($"{Steps} Adam steps of {LearningRate} on {ImagesPerStep} images x {DrawsPerImage} EOT draws, train fraction {TrainFraction}, region {Region}; ") +
+            Invariant($"{Steps} Adam steps of {LearningRate} on {ImagesPerStep} images x {DrawsPerImage} EOT draws, ") +
+            Invariant($"{Restarts} restart(s) from random textures{(Restarts > 1 ? " (the one best on the training part judged)" : "")}, train fraction {TrainFraction}, region {Region}; ") +
+            (Eot.Rigid ? "pasted pixel for pixel at whole-pixel positions; " : "") +
             $"EOT {Eot.Describe()}" +
             Invariant($"; printability weight {PrintabilityWeight}, total-variation weight {TotalVariationWeight}; judged under fresh draws beside a random patch");
     }
@@ -77,6 +85,7 @@ public sealed record PatchSettings : CheckSettings
         if (!(LearningRate > 0)) throw Fail(context, "learningRate", "learningRate must be positive");
         if (ImagesPerStep < 1) throw Fail(context, "imagesPerStep", "imagesPerStep must be at least 1");
         if (DrawsPerImage < 1) throw Fail(context, "drawsPerImage", "drawsPerImage must be at least 1");
+        if (Restarts is < 1 or > 1_000) throw Fail(context, "restarts", "restarts must be in 1..1000");
         if (!(TrainFraction > 0 && TrainFraction < 1)) throw Fail(context, "trainFraction", "trainFraction must be in (0, 1)");
         if (PrintabilityWeight < 0 || TotalVariationWeight < 0) throw Fail(context, PrintabilityWeight < 0 ? "printability" : "totalVariation", "penalty weights must be >= 0");
         int classes = context.ClassNames.Count;
@@ -84,7 +93,7 @@ public sealed record PatchSettings : CheckSettings
             throw Fail(context, "target", $"target {target} is outside the model's {classes} classes (0..{classes - 1})");
         var image = ImageGeometryOf(context);
         foreach (var area in Areas)
-            if (new PatchGeometry(image.Channels, image.Height, image.Width, area, Shape).FitProblem(Region, Eot.MaxScale) is { } fit)
+            if (new PatchGeometry(image.Channels, image.Height, image.Width, area, Shape).FitProblem(Region, Eot) is { } fit)
                 throw Fail(context, "area", fit);
     }
 

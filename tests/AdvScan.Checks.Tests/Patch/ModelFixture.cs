@@ -29,6 +29,8 @@ public sealed class ModelFixture : IDisposable
 
     public static ModelFixture MnistRobust() => new("mnist-robust.onnx", "mnist-test-images-idx3-ubyte", "mnist-test-labels-idx1-ubyte");
 
+    public static ModelFixture Fashion() => new("fashion-cnn.onnx", "fashion-test-images-idx3-ubyte", "fashion-test-labels-idx1-ubyte");
+
     public static ModelFixture MnistCnn() => new("mnist-cnn.onnx", "mnist-test-images-idx3-ubyte", "mnist-test-labels-idx1-ubyte");
 
     public static ModelFixture FashionCnn() => new("fashion-cnn.onnx", "fashion-test-images-idx3-ubyte", "fashion-test-labels-idx1-ubyte");

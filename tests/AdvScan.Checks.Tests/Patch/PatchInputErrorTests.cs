@@ -68,7 +68,7 @@ public sealed class PatchInputErrorTests : IDisposable
     {
         var settings = (PatchSettings)check.Configure(ConfigSection.Parse(File, """
             { "attack": "patch", "area": [0.05, 0.1], "target": 3, "shape": "circle", "region": [0.1, 0.2, 0.9, 0.8], "steps": 9,
-              "learningRate": 0.2, "imagesPerStep": 5, "drawsPerImage": 3, "trainFraction": 0.6, "scale": [0.7, 0.9], "rotation": 10,
+              "learningRate": 0.2, "imagesPerStep": 5, "drawsPerImage": 3, "restarts": 4, "trainFraction": 0.6, "scale": [0.7, 0.9], "rotation": 10,
               "perspective": 0.1, "brightness": 0.2, "contrast": 0.3, "blur": 0.5, "noise": 0.01, "printability": 0.4,
               "totalVariation": 0.5, "savePatch": "out/p.png", "saveExamples": "ex", "gallery": 2 }
             """));
@@ -76,12 +76,28 @@ public sealed class PatchInputErrorTests : IDisposable
         Assert.Equal(3, settings.Target);
         Assert.Equal(PatchShape.Circle, settings.Shape);
         Assert.Equal(new PatchRegion(0.1, 0.2, 0.9, 0.8), settings.Region);
-        Assert.Equal((9, 0.2, 5, 3, 0.6), (settings.Steps, settings.LearningRate, settings.ImagesPerStep, settings.DrawsPerImage, settings.TrainFraction));
+        Assert.Equal((9, 0.2, 5, 3, 4, 0.6), (settings.Steps, settings.LearningRate, settings.ImagesPerStep, settings.DrawsPerImage, settings.Restarts, settings.TrainFraction));
         Assert.Equal(new EotOptions(0.7, 0.9, 10, 0.1, 0.2, 0.3, 0.5, 0.01), settings.Eot);
         Assert.Equal((0.4, 0.5, 2), (settings.PrintabilityWeight, settings.TotalVariationWeight, settings.GalleryImages));
         Assert.Equal("/project/out/p.png", settings.SavePatch);
         Assert.Equal("/project/ex", settings.SaveExamples);
         Assert.Contains(check.Keys, k => k.Name == "area" && k.Default == "0.1");
+        // The schema's defaults are the settings' own.
+        var defaults = new PatchSettings();
+        Assert.Contains(check.Keys, k => k.Name == "restarts" && k.Default == defaults.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(check.Keys, k => k.Name == "steps" && k.Default == defaults.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    [InlineData("1.5")]
+    public void A_restart_count_outside_one_to_a_thousand_is_an_error_on_its_line(string restarts)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => Configure($"\"restarts\": {restarts}"));
+        Assert.Equal(File, error.File);
+        Assert.Equal(3, error.Line);
+        Assert.Contains("restarts", error.Problem);
     }
 
     private PatchSettings Configure(string keys) =>

@@ -72,6 +72,40 @@ public class PatchPlacementTests
         Assert.True(draws.Select(d => Math.Round(d.CenterX)).Distinct().Count() > 2);
     }
 
+    [Theory]
+    [InlineData(28, 28, 0.1, 0.0)]
+    [InlineData(32, 32, 0.1, 0.5)]
+    public void Without_geometric_draws_the_texture_is_pasted_pixel_for_pixel_anywhere_in_the_region(int height, int width, double area, double blur)
+    {
+        // Issue 26: resampling a 9x9 texture at sub-pixel places blurred it, and the check found weaker patches than a
+        // plain paste. Now every corner is a whole pixel, every place in the region is drawn, and the pixels are the texture's.
+        using var scope = torch.NewDisposeScope();
+        var geometry = new PatchGeometry(1, height, width, area, PatchShape.Square);
+        int s = geometry.TextureSide;
+        Assert.Equal((int)Math.Round(Math.Sqrt(area * height * width)), s);
+        var options = EotOptions.None with { MaxBlurSigma = blur };
+        var random = new Random(11);
+        var draws = Enumerable.Range(0, 4000).Select(_ => EotDraw.Sample(random, geometry, PatchRegion.Whole, options)).ToList();
+        int margin = blur > 0 ? 1 : 0;
+        var corners = draws.Select(d => (X: d.CenterX - d.HalfSide, Y: d.CenterY - d.HalfSide)).ToList();
+        Assert.All(draws, d => Assert.Equal(s / 2.0, d.HalfSide));
+        Assert.All(corners, c => Assert.True(c.X == Math.Floor(c.X) && c.Y == Math.Floor(c.Y), $"corner {c} is not a whole pixel"));
+        Assert.Equal(Enumerable.Range(margin, width - s - 2 * margin + 1).Select(v => (double)v), corners.Select(c => c.X).Distinct().Order());
+        Assert.Equal(Enumerable.Range(margin, height - s - 2 * margin + 1).Select(v => (double)v), corners.Select(c => c.Y).Distinct().Order());
+
+        var patch = Texture(1, s, seed: 8);
+        var images = torch.rand([8, 1, height, width], generator: new Generator(9));
+        var sharp = draws.Take(8).Select(d => d with { BlurSigma = 0 }).ToList();
+        var placed = PatchApplier.Apply(patch, torch.ones([1, s, s]), images, sharp);
+        var expected = images.clone();
+        for (int i = 0; i < 8; i++)
+        {
+            int x = (int)corners[i].X, y = (int)corners[i].Y;
+            expected[i, .., y..(y + s), x..(x + s)] = patch;
+        }
+        Assert.True(placed.allclose(expected, rtol: 0, atol: 1e-5), $"largest difference {(placed - expected).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void The_same_draw_gives_the_same_pixels_in_any_batch()
     {

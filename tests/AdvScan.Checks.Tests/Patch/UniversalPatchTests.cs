@@ -51,12 +51,24 @@ public sealed class UniversalPatchTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public void The_same_seed_gives_the_same_patch_bytes_and_report_and_shards_add_up_to_the_whole()
     {
-        var quick = Settings with { Steps = 8, Areas = [0.05, 0.1] };
+        var quick = Settings with { Steps = 8, Areas = [0.05, 0.1], Restarts = 2 };
         var whole = Run(quick, "a", indices: null);
         var again = Run(quick, "b", indices: null);
         foreach (var area in new[] { "0.05", "0.1" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "a", $"patch-area{area}.png")), File.ReadAllBytes(Path.Combine(folder, "b", $"patch-area{area}.png")));
         Assert.Equal(Json(whole), Json(again));
+
+        // The report says how many restarts ran and judges the one best on the training part.
+        Assert.Contains("2 restart(s)", whole.Description);
+        Assert.All(whole.Metrics.Where(m => m.Metric == "patchSuccess"), m => Assert.EndsWith("strongest of 2 restarts", m.Label));
+        foreach (var area in new[] { "0.05", "0.1" })
+        {
+            var restarts = whole.Tables.Single(t => t.Title.StartsWith($"Restarts, area {area} "));
+            Assert.Equal(2, restarts.Rows.Count);
+            var scores = restarts.Rows.Select(r => double.Parse(r[1].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var judged = restarts.Rows.Single(r => r[2] == "yes");
+            Assert.Equal(scores.Max(), double.Parse(judged[1].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         // Two shards: each optimises the same patch on the whole sample's training part and judges its own held-out examples.
         var sample = signs.Dataset.Sample(200, 7);
