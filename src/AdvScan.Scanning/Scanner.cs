@@ -57,13 +57,8 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
 
         // The target's graph is imported once, on first use, and shared by the white-box attacks and the checks.
         OnnxGraph? imported = null;
-        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () =>
-        {
-            var graph = OnnxGraph.Import(model, new ImportOptions(device));
-            // ONNX Runtime and the engine both hold the weights now; the parsed protobuf's copy can go.
-            model.ReleaseWeights();
-            return graph;
-        });
+        // ONNX Runtime then reads the engine's weight arrays instead of holding its own copy.
+        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () => RuntimeSessions.ImportTarget(model, runtime, device));
         try
         {
             var attackReports = new List<AttackReport>();
