@@ -20,6 +20,17 @@ public static class RuntimeSessions
         ReferenceSession.Open(model, Options(device), graph?.SharedWeights);
 
     /// <summary>
+    /// Imports the target's graph for a scan that has not opened ONNX Runtime yet, and drops the parsed file's copy of
+    /// the weights: <see cref="Open"/> with the graph then gives ONNX Runtime the engine's arrays.
+    /// </summary>
+    public static OnnxGraph ImportBeforeSession(OnnxModel model, string device)
+    {
+        var graph = OnnxGraph.Import(model, new ImportOptions(device));
+        model.ReleaseWeights();
+        return graph;
+    }
+
+    /// <summary>
     /// Imports the target's graph for a scan whose ONNX Runtime session is already open, and leaves one copy of the
     /// weights: ONNX Runtime's own copy (with its pre-packed weights, 1.75x the weights for a ViT-B/16) is freed before
     /// the engine makes its tensors, the parsed file's after, and the session reopens over the engine's arrays. If the
