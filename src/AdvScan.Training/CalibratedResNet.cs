@@ -123,7 +123,7 @@ public static class CalibratedResNet
             var branch = F.relu(Apply(block.First, x, calibrate));
             branch = Apply(block.Second, branch, calibrate);
             var skip = block.Projection is { } p ? Apply(p, x, calibrate) : x;
-            x = F.relu(branch.add(skip));
+            x = F.relu(branch.add(skip, Scalars.One));
         }
         return x.mean([2, 3]);
     }
@@ -171,7 +171,7 @@ public static class CalibratedResNet
             using var stepScope = torch.NewDisposeScope();
             optimizer.zero_grad();
             using var decay = torch.tensor((float)options.HeadWeightDecay);
-            var loss = F.cross_entropy(F.linear(z, weight, bias), y).add(weight.mul(weight).sum().mul(decay));
+            var loss = F.cross_entropy(F.linear(z, weight, bias), y).add(weight.mul(weight).sum().mul(decay), Scalars.One);
             loss.backward();
             optimizer.step();
         }
