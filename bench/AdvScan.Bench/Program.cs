@@ -39,6 +39,11 @@ public static class Program
             MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads, parts);
             return 0;
         }
+        if (args.Contains("--imagenet"))
+        {
+            ImageNetStyleBench.Run(RepositoryRoot(), reps, threads);
+            return 0;
+        }
         if (args.Contains("--patch"))
         {
             // The patch mode alone: its runs are long (a 500-step optimisation per area) and measure other things.

@@ -65,8 +65,9 @@ internal static class AttackCommand
         request.Settings.Validate(dataset.ClassNames.Count);
         var indices = request.Limit is { } limit ? dataset.Sample(limit, request.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
 
-        using var runtime = RuntimeSessions.Open(model, request.Device);
         using var graph = scanner.NeedsGraph(request.Attack) ? ImportForWhiteBox(model, request) : null;
+        // Opened after the import so that ONNX Runtime reads the engine's weight arrays instead of a copy of its own.
+        using var runtime = RuntimeSessions.Open(model, request.Device, graph);
         using var examples = request.SaveExamples is null ? null : new ExampleWriter(request.SaveExamples, indices, dataset.ClassNames);
         var attackRun = new ScanAttackRun(request.Attack, request.Settings, request.Epsilons, model,
             () => graph ?? throw new InvalidOperationException("the graph was not imported"), runtime, dataset, request.Device, dataset.Read(indices, request.Batch, cancellationToken))

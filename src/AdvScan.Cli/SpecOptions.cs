@@ -8,10 +8,10 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class SpecOptions
 {
-    public const string Usage = "[--resize none|stretch] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]";
+    public const string Usage = "[--resize none|stretch|center-crop] [--layout nchw|nhwc] [--channel-order rgb|bgr] [--scale 1|255] [--mean m,..] [--std s,..]";
 
     public static InputSpecOverrides Read(ArgumentReader args) => new(
-        Resize: Choice(args, "--resize", ModelConventions.ParseResize, "none|stretch"),
+        Resize: Choice(args, "--resize", ModelConventions.ParseResize, "none|stretch|center-crop"),
         ChannelOrder: Choice(args, "--channel-order", ModelConventions.ParseChannelOrder, "rgb|bgr"),
         Layout: Choice(args, "--layout", ModelConventions.ParseLayout, "nchw|nhwc"),
         Scale: Choice(args, "--scale", ModelConventions.ParseScale, "1|255"),

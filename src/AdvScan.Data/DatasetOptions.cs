@@ -7,6 +7,12 @@ public enum ResizePolicy
     None,
     /// <summary>Bilinear resize to the expected size, ignoring aspect ratio.</summary>
     Stretch,
+    /// <summary>
+    /// ImageNet-style evaluation preprocessing (torchvision's <c>Resize(256)</c> then <c>CenterCrop(224)</c> for a
+    /// 224x224 model): the shorter side is resized, keeping the aspect ratio, to the crop's shorter side divided by
+    /// <see cref="Resampling.CropFraction"/> (0.875: 256 for 224), and the centre is cropped to the expected size.
+    /// </summary>
+    CenterCrop,
 }
 
 /// <summary>Options for opening a dataset.</summary>

@@ -58,7 +58,7 @@ internal abstract class ImageDatasetBase : IImageDataset
                 var (image, h, w) = ReadImage(index);
                 if ((h != Geometry.Height || w != Geometry.Width) && Resize == ResizePolicy.None)
                     throw new InvalidInputException(Describe(index), $"is {w}x{h} but the dataset's images are {Geometry.Width}x{Geometry.Height}; choose a resize policy (e.g. --resize stretch)");
-                Resampling.Bilinear(image, Geometry.Channels, h, w, pixels.AsSpan(k * per, per), Geometry.Height, Geometry.Width);
+                Resampling.Apply(Resize, image, Geometry.Channels, h, w, pixels.AsSpan(k * per, per), Geometry.Height, Geometry.Width);
                 labels[k] = Labels[index];
                 chosen[k] = index;
                 sources[k] = Describe(index);

@@ -131,7 +131,7 @@ public sealed record InputSpec(
         var c = CultureInfo.InvariantCulture;
         string List(IReadOnlyList<float>? v) => v is null ? "none" : string.Join(",", v.Select(x => x.ToString("R", c)));
         var size = Height is null || Width is null ? "any size" : $"{Width}x{Height}";
-        return $"{Channels} channel(s), {size}, resize {Resize.ToString().ToLowerInvariant()}, {ChannelOrder.ToString().ToLowerInvariant()}, "
+        return $"{Channels} channel(s), {size}, resize {ModelConventions.ResizeName(Resize)}, {ChannelOrder.ToString().ToLowerInvariant()}, "
             + $"{Layout.ToString().ToLowerInvariant()}, scale {Scale.ToString("R", c)}, mean {List(Mean)}, std {List(Std)}";
     }
 }

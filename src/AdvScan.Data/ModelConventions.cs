@@ -10,7 +10,7 @@ namespace AdvScan.Data;
 /// <item><c>advscan.scale</c>: "1" (model takes [0,1]) or "255" (model takes [0,255]).</item>
 /// <item><c>advscan.channel_order</c>: "rgb" or "bgr".</item>
 /// <item><c>advscan.layout</c>: "nchw" or "nhwc" (otherwise inferred from where the size-1 or size-3 axis is).</item>
-/// <item><c>advscan.resize</c>: "none" or "stretch".</item>
+/// <item><c>advscan.resize</c>: "none", "stretch" or "center-crop".</item>
 /// <item><c>advscan.classes</c>: comma-separated class names in logit order.</item>
 /// </list>
 /// Command-line values override metadata, which overrides what the input shape implies.
@@ -128,7 +128,10 @@ public static class ModelConventions
     }
 
     public static TensorLayout? ParseLayout(string text) => text.ToLowerInvariant() switch { "nchw" => TensorLayout.Nchw, "nhwc" => TensorLayout.Nhwc, _ => null };
-    public static ResizePolicy? ParseResize(string text) => text.ToLowerInvariant() switch { "none" => ResizePolicy.None, "stretch" => ResizePolicy.Stretch, _ => null };
+    public static ResizePolicy? ParseResize(string text) => text.ToLowerInvariant() switch { "none" => ResizePolicy.None, "stretch" => ResizePolicy.Stretch, "center-crop" => ResizePolicy.CenterCrop, _ => null };
+
+    /// <summary>The name <see cref="ParseResize"/> reads back (reports, messages).</summary>
+    public static string ResizeName(ResizePolicy policy) => policy == ResizePolicy.CenterCrop ? "center-crop" : policy.ToString().ToLowerInvariant();
     public static ChannelOrder? ParseChannelOrder(string text) => text.ToLowerInvariant() switch { "rgb" => ChannelOrder.Rgb, "bgr" => ChannelOrder.Bgr, _ => null };
     public static float? ParseScale(string text) => text switch { "1" or "1.0" => 1f, "255" or "255.0" => 255f, _ => null };
 

@@ -25,6 +25,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private readonly OnnxModel _model;
     private readonly List<PlannedNode> _plan;
     private readonly Dictionary<string, Parameter> _weights = new(StringComparer.Ordinal);
+    private readonly List<OnnxTensor> _hostWeights = [];
     private readonly Dictionary<string, Tensor> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _constantLongs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, Tensor>> _shapeCache = new(StringComparer.Ordinal);
@@ -186,6 +187,14 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     public IReadOnlyDictionary<string, Parameter> Initializers => _weights;
 
     /// <summary>
+    /// The frozen float32 initializers (over <see cref="OnnxModel.SharedInitializerBytes"/> each) whose engine tensors
+    /// are views of these host arrays, so ONNX Runtime can be handed the same arrays instead of holding a second copy
+    /// of the weights (see ReferenceSession.Open). Empty when the weights are trainable (an optimizer writes them) or
+    /// live on a GPU. The arrays must never be written while a session reads them: a frozen graph never writes them.
+    /// </summary>
+    public IReadOnlyList<OnnxTensor> SharedWeights => _hostWeights;
+
+    /// <summary>
     /// Writes the model back to ONNX with every float initializer replaced by its current value. Everything else in
     /// the file (graph, metadata, opsets) is kept as it was.
     /// </summary>
@@ -268,7 +277,12 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 _ => true,
             };
             if (!finite) throw new InvalidInputException(_model.File, $"initializer '{tensor.Name}' contains NaN or infinite weights");
-            var value = TensorConversion.ToTorch(tensor, Device);
+            // A float32 weight on the CPU is a view of its decoded array, not a copy of it (torch.tensor copies), so
+            // the array can also be ONNX Runtime's: one copy of the weights for both runtimes.
+            bool hostView = tensor.Data is float[] { Length: > 0 } && Device.type == DeviceType.CPU;
+            var value = hostView ? ViewOf((float[])tensor.Data, tensor.Dims) : TensorConversion.ToTorch(tensor, Device);
+            if (hostView && !trainable && tensor.Type == OnnxDataType.Float && tensor.Data.Length * 4L > OnnxModel.SharedInitializerBytes)
+                _hostWeights.Add(tensor);
             if (tensor.Type == OnnxDataType.Float)
             {
                 // Created inside Import's dispose scope, which must not take the weights with it.
@@ -283,6 +297,13 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 if (tensor.Data is long[] l) _constantLongs[tensor.Name] = l;
             }
         }
+    }
+
+    /// <summary>A tensor over <paramref name="data"/> itself (pinned while libtorch holds it), shaped <paramref name="dims"/>.</summary>
+    private static Tensor ViewOf(float[] data, long[] dims)
+    {
+        using var flat = torch.frombuffer(data, ScalarType.Float32);
+        return flat.view(dims);
     }
 
     /// <summary>Marks nodes whose outputs depend only on input shapes and constants (never on input values).</summary>

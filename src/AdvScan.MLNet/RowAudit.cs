@@ -44,7 +44,7 @@ internal sealed class RowAudit(string modelPath, ScanConfig config, AttackConfig
         OnnxGraph? graph = null;
         try
         {
-            var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, () => graph ??= OnnxGraph.Import(model, new ImportOptions(config.Device)),
+            var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, () => graph ??= RuntimeSessions.ImportTarget(model, runtime, config.Device),
                 runtime, dataset, config.Device, dataset.Read(indices, config.BatchSize, cancellationToken))
                 { Observe = o => outcomes[o.Position] = o, CancellationToken = cancellationToken };
             scanner.RunAttack(attack.Attack, run);

@@ -165,6 +165,12 @@ public sealed class OnnxModel
         ? throw new InvalidOperationException($"{DisplayName}: its initializer data was released after import; load the model again")
         : Proto.ToByteArray();
 
+    /// <summary>
+    /// Initializers with more bytes than this are the weights worth one copy only: <see cref="ReleaseWeights"/> drops
+    /// their bytes, and the engine hands their decoded float32 arrays to ONNX Runtime.
+    /// </summary>
+    public const int SharedInitializerBytes = 4096;
+
     /// <summary>Whether <see cref="ReleaseWeights"/> dropped the initializers' bytes.</summary>
     public bool WeightsReleased { get; private set; }
 
@@ -178,7 +184,7 @@ public sealed class OnnxModel
     {
         if (File is null || WeightsReleased) return;
         foreach (var tensor in Proto.Graph.Initializer)
-            if (tensor.RawData.Length > 4096) tensor.RawData = ByteString.Empty;
+            if (tensor.RawData.Length > SharedInitializerBytes) tensor.RawData = ByteString.Empty;
         WeightsReleased = true;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
     }

@@ -65,7 +65,7 @@ public static class EvaluationJson
         json.WriteNumber("channels", spec.Channels);
         if (spec.Height is { } h) json.WriteNumber("height", h); else json.WriteNull("height");
         if (spec.Width is { } w) json.WriteNumber("width", w); else json.WriteNull("width");
-        json.WriteString("resize", spec.Resize.ToString().ToLowerInvariant());
+        json.WriteString("resize", ModelConventions.ResizeName(spec.Resize));
         json.WriteString("channelOrder", spec.ChannelOrder.ToString().ToLowerInvariant());
         json.WriteString("layout", spec.Layout.ToString().ToLowerInvariant());
         json.WriteNumber("scale", spec.Scale);

@@ -19,16 +19,25 @@ public sealed record HostTensor(float[] Data, long[] Shape)
 /// </summary>
 public sealed class ReferenceSession : IDisposable
 {
-    private readonly InferenceSession _session;
+    private InferenceSession _session;
     private readonly string _inputName;
     private readonly string _display;
+    private readonly OnnxModel _model;
+    private readonly RuntimeOptions _runtime;
+    private List<OrtValue> _shared;
 
-    private ReferenceSession(InferenceSession session, string display)
+    private ReferenceSession(OnnxModel model, RuntimeOptions runtime, InferenceSession session, List<OrtValue> shared)
     {
+        _model = model;
+        _runtime = runtime;
         _session = session;
-        _display = display;
+        _shared = shared;
+        _display = model.DisplayName;
         _inputName = session.InputMetadata.Keys.First();
     }
+
+    /// <summary>How many of the model's initializers this session reads from arrays it shares with the engine.</summary>
+    public int SharedInitializerCount => _shared.Count;
 
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
@@ -38,26 +47,94 @@ public sealed class ReferenceSession : IDisposable
     /// <summary>The model's file (or a placeholder for an in-memory model), for messages about its outputs.</summary>
     public string DisplayName => _display;
 
-    public static ReferenceSession Open(OnnxModel model, RuntimeOptions? runtime = null)
+    /// <summary>
+    /// Opens ONNX Runtime on <paramref name="model"/>. <paramref name="sharedWeights"/> (the engine's
+    /// <c>OnnxGraph.SharedWeights</c>) are handed to ONNX Runtime as its initializers of those names instead of its own
+    /// copies (CPU only, and without pre-packing, which would make a packed copy of each one beside the shared array):
+    /// the deployed model then judges with the very values the engine attacks, held once. The arrays stay pinned while
+    /// the session lives, whatever happens to the engine's tensors.
+    /// </summary>
+    public static ReferenceSession Open(OnnxModel model, RuntimeOptions? runtime = null, IReadOnlyCollection<OnnxTensor>? sharedWeights = null)
     {
-        using var options = CreateSessionOptions(runtime ?? RuntimeOptions.Default, model.File);
+        runtime ??= RuntimeOptions.Default;
+        var shared = new List<OrtValue>();
+        var session = Create(model, runtime, sharedWeights, shared);
+        return new ReferenceSession(model, runtime, session, shared);
+    }
+
+    /// <summary>
+    /// Replaces this session's ONNX Runtime session with one over <paramref name="sharedWeights"/> (see
+    /// <see cref="Open"/>), for a scan that opened ONNX Runtime before it knew it would import the graph. Call
+    /// <see cref="Suspend"/> before the import, so ONNX Runtime's own copy of the weights is gone before the engine makes
+    /// its tensors.
+    /// </summary>
+    public void Resume(IReadOnlyCollection<OnnxTensor>? sharedWeights)
+    {
+        var shared = new List<OrtValue>();
+        var session = Create(_model, _runtime, sharedWeights, shared);
+        Release();
+        _session = session;
+        _shared = shared;
+    }
+
+    /// <summary>
+    /// Frees ONNX Runtime's session (and with it its copy of the weights) until <see cref="Resume"/>; running in
+    /// between is an error.
+    /// </summary>
+    public void Suspend() => Release();
+
+    private void Release()
+    {
+        _session?.Dispose();
+        _session = null!;
+        DisposeAll(_shared);
+    }
+
+    private static InferenceSession Create(OnnxModel model, RuntimeOptions runtime, IReadOnlyCollection<OnnxTensor>? sharedWeights, List<OrtValue> shared)
+    {
+        using var options = CreateSessionOptions(runtime, model.File);
         try
         {
+            if (sharedWeights is { Count: > 0 } && runtime.Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var weight in sharedWeights)
+                {
+                    if (weight.Type != OnnxDataType.Float || weight.Data is not float[] data)
+                        throw new ArgumentException($"shared initializer '{weight.Name}' is {weight.Type}; only float32 arrays are shared", nameof(sharedWeights));
+                    var value = OrtValue.CreateTensorValueFromMemory(data, weight.Dims);
+                    shared.Add(value);
+                    options.AddInitializer(weight.Name, value);
+                }
+                // A pre-packed weight is a second, reordered copy; ONNX Runtime frees its own original after packing,
+                // but never a shared one.
+                options.AddSessionConfigEntry("session.disable_prepacking", "1");
+            }
             // From the file when there is one, so ONNX Runtime resolves external data beside it itself.
-            var session = model.File is not null && File.Exists(model.File)
+            return model.File is not null && File.Exists(model.File)
                 ? new InferenceSession(model.File, options)
                 : new InferenceSession(model.ToBytes(), options);
-            return new ReferenceSession(session, model.DisplayName);
         }
         catch (OnnxRuntimeException e)
         {
             // ONNX Runtime's CPU provider has almost no bfloat16 kernels (Gemm, MatMul, Conv among the missing ones).
             bool bfloat16 = model.Inputs.Concat(model.Outputs).Any(v => v.ElementType == OnnxDataType.BFloat16);
-            var hint = bfloat16 && e.Message.Contains("NotImplemented", StringComparison.Ordinal) && (runtime ?? RuntimeOptions.Default).Device == "cpu"
+            var hint = bfloat16 && e.Message.Contains("NotImplemented", StringComparison.Ordinal) && runtime.Device == "cpu"
                 ? " (ONNX Runtime's CPU provider lacks most bfloat16 kernels: judge this model with --device cuda, or export it with float32 compute and bfloat16 inputs/outputs)"
                 : "";
+            DisposeAll(shared);
             throw new InvalidInputException(model.File, $"ONNX Runtime cannot load the model: {FirstLine(e.Message)}{hint}", inner: e);
         }
+        catch
+        {
+            DisposeAll(shared);
+            throw;
+        }
+    }
+
+    private static void DisposeAll(List<OrtValue> values)
+    {
+        foreach (var value in values) value.Dispose();
+        values.Clear();
     }
 
     /// <summary>
@@ -278,5 +355,5 @@ public sealed class ReferenceSession : IDisposable
         return line.Length > 300 ? line[..300] + "..." : line;
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => Release();
 }

@@ -59,7 +59,7 @@ public sealed class DatasetSource : IDatasetSource
         T? Parse<T>(string? text, Func<string, T?> parse, string what) where T : struct =>
             text is null ? null : parse(text) ?? throw new InvalidInputException(null, $"spec {what} '{text}' is not valid");
         return new InputSpecOverrides(
-            Resize: Parse(spec.Resize, ModelConventions.ParseResize, "resize (none|stretch)"),
+            Resize: Parse(spec.Resize, ModelConventions.ParseResize, "resize (none|stretch|center-crop)"),
             ChannelOrder: Parse(spec.ChannelOrder, ModelConventions.ParseChannelOrder, "channelOrder (rgb|bgr)"),
             Layout: Parse(spec.Layout, ModelConventions.ParseLayout, "layout (nchw|nhwc)"),
             Scale: spec.Scale is { } scale ? (scale is 1 or 255 ? (float)scale : throw new InvalidInputException(null, $"spec scale must be 1 or 255, got {scale}")) : null,

@@ -62,8 +62,9 @@ public static class ModelCheck
         var data = new float[count];
         for (long i = 0; i < count; i++) data[i] = (float)random.NextDouble();
 
-        using var runtime = RuntimeSessions.Open(model, options.Device);
         model.ReleaseWeights();
+        // ONNX Runtime reads the engine's weight arrays: one copy of the weights, and the same values on both sides.
+        using var runtime = RuntimeSessions.Open(model, options.Device, graph);
         var reference = runtime.RunFirst(new HostTensor(data, shape));
 
         using var scope = torch.NewDisposeScope();

@@ -45,27 +45,27 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         var checks = config.Checks.Select(c => Located(file, c.Line, () => registry.Check(c.Check) ?? throw new InvalidInputException(null, $"check '{c.Check}' is not registered"))).ToList();
         var model = Located(file, config.ModelLine, () => OnnxModel.Load(config.Model));
         using var dataset = Located(file, config.Data.Line, () => datasets.Open(config, model, cancellationToken));
-        using var runtime = RuntimeSessions.Open(model, device);
-
-        var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
-        var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
-        if (indices.Count == 0) throw new InvalidInputException(file, "the sample is empty (no examples in the data, or more shards than examples)", config.Data.Line > 0 ? config.Data.Line : null);
-        IEnumerable<LabeledBatch> Batches() => dataset.Read(indices, config.BatchSize, cancellationToken);
-
-        progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
-        var clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
-
-        // The target's graph is imported once, on first use, and shared by the white-box attacks and the checks.
+        // The target's graph is imported once and shared by the white-box attacks and the checks. With a white-box
+        // attack configured it is imported before ONNX Runtime opens, which then reads the engine's weight arrays from
+        // the start: ONNX Runtime's own copy (and its pre-packed weights) never lives beside the engine's (bench (m)).
+        // Otherwise it is imported on first use, by a check, and ONNX Runtime is reopened over the engine's arrays.
         OnnxGraph? imported = null;
-        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () =>
-        {
-            var graph = OnnxGraph.Import(model, new ImportOptions(device));
-            // ONNX Runtime and the engine both hold the weights now; the parsed protobuf's copy can go.
-            model.ReleaseWeights();
-            return graph;
-        });
+        ReferenceSession? runtime = null;
+        OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () => RuntimeSessions.ImportTarget(model, runtime!, device));
         try
         {
+            if (attacks.Any(a => a.NeedsTargetGraph))
+                imported = Located(file, config.ModelLine, () => RuntimeSessions.ImportBeforeSession(model, device));
+            runtime = RuntimeSessions.Open(model, device, imported);
+
+            var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
+            var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
+            if (indices.Count == 0) throw new InvalidInputException(file, "the sample is empty (no examples in the data, or more shards than examples)", config.Data.Line > 0 ? config.Data.Line : null);
+            IEnumerable<LabeledBatch> Batches() => dataset.Read(indices, config.BatchSize, cancellationToken);
+
+            progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
+            var clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
+
             var attackReports = new List<AttackReport>();
             var outcomes = new List<OutcomeCollector>();
             for (int i = 0; i < attacks.Count; i++)
@@ -120,6 +120,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         }
         finally
         {
+            runtime?.Dispose();
             imported?.Dispose();
         }
     }

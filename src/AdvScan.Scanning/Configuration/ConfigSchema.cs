@@ -73,7 +73,7 @@ public static class ConfigSchema
                         ["scale"] = new JsonObject { ["enum"] = new JsonArray(1, 255), ["description"] = "The model expects pixels in [0,1] (1) or [0,255] (255)." },
                         ["mean"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number" }, ["description"] = "Per-channel mean subtracted after scaling." },
                         ["std"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0 }, ["description"] = "Per-channel standard deviation divided after the mean." },
-                        ["resize"] = Enum("What to do with images whose size differs from the model's input.", "none", "stretch"),
+                        ["resize"] = Enum("What to do with images whose size differs from the model's input: none (an error), stretch (bilinear to the input size), center-crop (ImageNet-style: shorter side to the input's shorter side / 0.875, e.g. 256 for 224, aspect kept, then the centre cropped).", "none", "stretch", "center-crop"),
                     },
                 },
                 ["sample"] = new JsonObject

@@ -134,7 +134,7 @@ public static class ScanConfigReader
         var scale = o.Number("scale");
         if (scale is { } s && s != 1 && s != 255) throw o.Fail("scale", string.Create(CultureInfo.InvariantCulture, $"spec.scale must be 1 or 255, got {s}"));
         return new SpecConfig(o.Choice("layout", ["nchw", "nhwc"]), o.Choice("channelOrder", ["rgb", "bgr"]), scale,
-            o.Numbers("mean"), o.Numbers("std", min: 0, exclusiveMin: true), o.Choice("resize", ["none", "stretch"]), o.Line);
+            o.Numbers("mean"), o.Numbers("std", min: 0, exclusiveMin: true), o.Choice("resize", ["none", "stretch", "center-crop"]), o.Line);
     }
 
     private static AttackConfig ReadAttack(ConfigSection o, ScanRegistry registry, string name)
