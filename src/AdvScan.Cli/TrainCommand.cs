@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using System.Globalization;
 using AdvScan.Training;
 

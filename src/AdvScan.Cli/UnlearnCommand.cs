@@ -1,3 +1,5 @@
+using AdvScan.Hardening;
+using AdvScan.Data;
 using System.Globalization;
 using System.Text.Json;
 using AdvScan.Checks.Backdoor;

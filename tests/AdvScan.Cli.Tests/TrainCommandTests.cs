@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using AdvScan.Cli;
 using AdvScan.Onnx;
 using AdvScan.Training;

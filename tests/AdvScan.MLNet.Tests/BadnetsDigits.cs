@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using AdvScan.Checks.Backdoor;
 using AdvScan.Onnx;
 using AdvScan.Scanning;

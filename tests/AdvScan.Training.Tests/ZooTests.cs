@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using AdvScan.Training;
 
 namespace AdvScan.Training.Tests;

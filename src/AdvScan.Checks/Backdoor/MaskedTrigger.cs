@@ -1,4 +1,4 @@
-using AdvScan.Training;
+using AdvScan.Data;
 
 namespace AdvScan.Checks.Backdoor;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using AdvScan.Scanning;
 using AdvScan.Scanning.Checks;
-using AdvScan.Training;
+using AdvScan.Data;
 
 namespace AdvScan.Checks.Backdoor;
 

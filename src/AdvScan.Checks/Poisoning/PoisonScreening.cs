@@ -1,7 +1,6 @@
 using AdvScan.Data;
 using AdvScan.Engine;
 using AdvScan.Scanning;
-using AdvScan.Training;
 
 namespace AdvScan.Checks.Poisoning;
 

@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using System.Text.Json;
 using AdvScan.Checks.Backdoor;
 using AdvScan.Cli;

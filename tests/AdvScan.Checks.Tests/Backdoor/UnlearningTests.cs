@@ -1,3 +1,5 @@
+using AdvScan.Hardening;
+using AdvScan.Data;
 using AdvScan.Checks.Backdoor;
 using AdvScan.Onnx;
 using AdvScan.Runtime;

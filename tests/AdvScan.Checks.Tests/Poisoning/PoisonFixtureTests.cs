@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using System.Text.Json;
 using AdvScan.Training;
 using static AdvScan.Checks.Tests.Poisoning.PoisonFixtures;

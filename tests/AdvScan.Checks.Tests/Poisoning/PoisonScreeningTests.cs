@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using AdvScan.Checks.Poisoning;
 using AdvScan.Training;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using AdvScan.Data;
 using AdvScan.Checks.Poisoning;
 using AdvScan.Onnx;
 using AdvScan.Runtime;

@@ -1,8 +1,9 @@
+using AdvScan.Checks.Backdoor;
 using AdvScan.Onnx;
 using AdvScan.Scanning;
 using AdvScan.Training;
 
-namespace AdvScan.Checks.Backdoor;
+namespace AdvScan.Hardening;
 
 /// <summary>
 /// Neural Cleanse's unlearning mitigation through the project's shared training loop (<see cref="ClassifierTrainer"/>):

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AdvScan.Checks.Backdoor;
+namespace AdvScan.Hardening;
 
 /// <summary>
 /// How Neural Cleanse's mitigation fine-tunes a backdoor away: the model is trained further on clean images, a share of
