@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using AdvScan.Attacks;
 using AdvScan.Scanning;
+using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Reporting;
 
@@ -69,10 +70,29 @@ public sealed class HtmlReporter : IReporter
         h.Append("</table>\n");
     }
 
+    /// <summary>
+    /// Every attack's robust accuracy against its budget on one chart per threat model (L-inf, L2, ...), each with its
+    /// 95% band, above the per-attack detail: which attack is strongest at which budget is read at a glance.
+    /// </summary>
+    private static void WriteOverview(StringBuilder h, ScanReport report)
+    {
+        foreach (var norm in report.Attacks.GroupBy(a => a.Result.Norm).Where(g => g.Count() > 1))
+        {
+            var name = NormNames.Of(norm.Key);
+            var series = norm.Select(a => new ChartSeries(a.Config.Id, "robustAccuracy", a.Config.Id)).ToList();
+            var values = norm.SelectMany(a => a.Result.Curve.Select(p => MetricValue.Of("robustAccuracy", p.RobustAccuracy, p.Epsilon, a.Config.Id))).ToList();
+            h.Append("<figure class=\"curve overview\">\n");
+            h.Append(Svg.Chart(new ReportChart($"robust accuracy of every {name} attack", $"eps ({name})", "robust accuracy", series), values));
+            h.Append(C, $"<figcaption>Every {E(name)} attack on the same axes, with its 95% band (clean accuracy {Percent(report.CleanAccuracy.Value)}).</figcaption>\n</figure>\n");
+        }
+    }
+
     private static void WriteCurves(StringBuilder h, ScanReport report)
     {
         if (report.Attacks.Count == 0) return;
-        h.Append("<h2>Robustness curves</h2>\n<div class=\"curves\">\n");
+        h.Append("<h2>Robustness curves</h2>\n");
+        WriteOverview(h, report);
+        h.Append("<div class=\"curves\">\n");
         foreach (var attack in report.Attacks)
         {
             var c = attack.Config;

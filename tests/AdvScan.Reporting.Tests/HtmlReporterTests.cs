@@ -12,6 +12,25 @@ public class HtmlReporterTests
         Regex.Matches(html, "data:image/png;base64,([A-Za-z0-9+/=]+)").Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
 
     [Fact]
+    public async Task Every_attack_of_a_threat_model_is_drawn_on_one_chart_above_the_per_attack_detail()
+    {
+        var report = SampleReports.Full();
+        var pgd = report.Attacks.Single(a => a.Config.Attack == "pgd");
+        var weaker = pgd with { Config = pgd.Config with { Id = "pgd-weak" } };
+        var html = await ReporterOutput.TextAsync(new HtmlReporter(), report with { Attacks = [.. report.Attacks, weaker] });
+
+        int overview = html.IndexOf("robust accuracy of every linf attack", StringComparison.Ordinal);
+        Assert.True(overview > 0);
+        Assert.True(overview < html.IndexOf("<div class=\"curves\">", StringComparison.Ordinal), "the overview comes before the per-attack figures");
+        var figure = html[overview..html.IndexOf("</figure>", overview, StringComparison.Ordinal)];
+        // One line and one band per L-inf attack, a legend entry each; the lone L2 attack gets no overview of its own.
+        Assert.Equal(2, figure.Split("<polyline").Length - 1);
+        Assert.Equal(2, figure.Split("<polygon").Length - 1);
+        Assert.Contains(">pgd-weak</text>", figure);
+        Assert.DoesNotContain("every l2 attack", html);
+    }
+
+    [Fact]
     public async Task Identical_reports_give_identical_bytes()
     {
         Assert.Equal(await ReporterOutput.BytesAsync(new HtmlReporter(), SampleReports.Full()), await ReporterOutput.BytesAsync(new HtmlReporter(), SampleReports.Full()));
