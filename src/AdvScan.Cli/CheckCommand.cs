@@ -52,7 +52,6 @@ internal static class CheckCommand
 
     public static int Run(IScanCheck check, ArgumentReader args, CliSession session, Func<ServiceProvider> compose, CancellationToken cancellationToken)
     {
-        var (stdout, stderr) = (session.Out, session.Err);
         var outputs = ReportOutputs.Read(args);
         var device = args.String("--device");
         var plain = args.Flag("--plain-progress");
@@ -62,34 +61,19 @@ internal static class CheckCommand
 
         // The in-memory config sits in the working folder, so relative paths in options resolve as the user typed them.
         var configPath = Path.Combine(Directory.GetCurrentDirectory(), $"advscan-{check.Name}.advscan.json");
-        ScanReport report;
-        try
+        using var services = compose();
+        return ScanCommand.Execute(session, configPath, services, scanner =>
         {
-            using var services = compose();
-            var scanner = services.GetRequiredService<Scanner>();
-            if (outputDir is not null) OutputFiles.CreateDirectory(outputDir);
-            ScanConfig config;
             try
             {
-                config = ScanConfigReader.Parse(json, configPath, scanner.Registry, session.Options.Limits, outputDir);
+                return ScanConfigReader.Parse(json, configPath, scanner.Registry, session.Options.Limits, outputDir);
             }
             catch (InvalidInputException e) when (e.File == configPath)
             {
                 var option = e.Line is { } line && lineToOption.TryGetValue(line, out var name) ? name : null;
                 throw new InvalidInputException(null, option is null ? e.Problem : $"option {option}: {e.Problem}");
             }
-            foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
-            report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, new ScanOptions(device), progress, cancellationToken));
-            foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
-            ReportOutputs.Write(services, report, outputs, cancellationToken);
-        }
-        catch (InvalidInputException e)
-        {
-            session.Log.Emit(stderr, Diagnostics.BadInput(e, configPath));
-            return CliApp.BadInput;
-        }
-        foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);
-        return report.Passed ? CliApp.Success : CliApp.CheckFailed;
+        }, new ScanOptions(device), outputs, plain, outputDir, cancellationToken);
     }
 
     /// <summary>The advscan.json the options describe, one member a line, and which option each line came from.</summary>

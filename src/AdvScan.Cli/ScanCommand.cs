@@ -16,7 +16,6 @@ internal static class ScanCommand
 {
     public static int Run(ArgumentReader args, CliSession session, CancellationToken cancellationToken = default)
     {
-        var (stdout, stderr) = (session.Out, session.Err);
         var configPath = args.Positional(0, "config file (advscan scan advscan.json)");
         var outputs = ReportOutputs.Read(args);
         var (shardIndex, shardCount) = Shard(args.String("--shard"));
@@ -27,26 +26,35 @@ internal static class ScanCommand
         var gallery = args.Int("--gallery", 8, min: 0);
         args.RejectUnknown();
 
-        ScanConfig config;
+        using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
+        return Execute(session, configPath, services, scanner => ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits, outputDir),
+            new ScanOptions(device, shardIndex, shardCount, gallery), outputs, plain, outputDir, cancellationToken);
+    }
+
+    /// <summary>
+    /// What every verb that runs a scan shares: load the config, run it with progress, print the summary, write the
+    /// reports, then the gate diagnostics and the exit code; bad input is one located line and exit 2.
+    /// </summary>
+    internal static int Execute(CliSession session, string configPath, ServiceProvider services, Func<Scanner, ScanConfig> load, ScanOptions options,
+        IReadOnlyList<(string Format, string Path)> outputs, bool plain, string? outputDir, CancellationToken cancellationToken)
+    {
         ScanReport report;
         try
         {
-            using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
             var scanner = services.GetRequiredService<Scanner>();
             if (outputDir is not null) OutputFiles.CreateDirectory(outputDir);
-            config = ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits, outputDir);
-            var options = new ScanOptions(device, shardIndex, shardCount, gallery);
+            var config = load(scanner);
             foreach (var (_, path) in outputs) OutputFiles.Prepare(path);
-            report = ScanProgressDisplay.Run(stderr, plain, progress => scanner.Run(config, options, progress, cancellationToken));
-            foreach (var line in ScanSummary.Lines(report)) stdout.WriteLine(line);
+            report = ScanProgressDisplay.Run(session.Err, plain, progress => scanner.Run(config, options, progress, cancellationToken));
+            foreach (var line in ScanSummary.Lines(report)) session.Out.WriteLine(line);
             ReportOutputs.Write(services, report, outputs, cancellationToken);
         }
         catch (InvalidInputException e)
         {
-            session.Log.Emit(stderr, Diagnostics.BadInput(e, configPath));
+            session.Log.Emit(session.Err, Diagnostics.BadInput(e, configPath));
             return CliApp.BadInput;
         }
-        foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(stdout, diagnostic);
+        foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(session.Out, diagnostic);
         return report.Passed ? CliApp.Success : CliApp.CheckFailed;
     }
 
