@@ -1,3 +1,4 @@
+using AdvScan.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,19 +12,6 @@ namespace AdvScan.Engine;
 /// </summary>
 internal static class FixedBatches
 {
-    /// <summary>The batch size every input declares (dimension 0 fixed and equal), or null when any is free.</summary>
-    public static long? Declared(IReadOnlyList<AdvScan.Onnx.OnnxValueInfo> inputs)
-    {
-        long? size = null;
-        foreach (var input in inputs)
-        {
-            if (input.Shape is not { Count: > 0 } shape || shape[0].Value is not long n || n <= 0) return null;
-            if (size is { } s && s != n) return null;
-            size = n;
-        }
-        return size;
-    }
-
     /// <summary>
     /// <paramref name="run"/> on chunks of <paramref name="size"/> rows; every output must carry the batch in dimension
     /// 0 (a classifier's logits, a layer's activations), which the model's fixed batch already promises.
@@ -31,6 +19,7 @@ internal static class FixedBatches
     public static Tensor[] Run(Tensor[] inputs, long size, Func<Tensor[], Tensor[]> run, string? model)
     {
         long rows = inputs[0].shape[0];
+        FixedBatch.Check(size, inputs[0].numel() / Math.Max(1, rows), model);
         var parts = new List<Tensor[]>();
         for (long start = 0; start < rows; start += size)
         {

@@ -102,7 +102,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         if (inputs.Length != _inputNames.Length)
             throw new InvalidInputException(_model.File, $"expects {_inputNames.Length} input(s) ({string.Join(", ", _inputNames)}) but was given {inputs.Length}");
         // A model exported with a fixed batch size runs any number of rows in chunks of that size.
-        if (FixedBatches.Declared(_model.Inputs) is { } fixedBatch && inputs.Length > 0 && inputs[0].dim() > 0
+        if (FixedBatch.Of(_model.Inputs) is { } fixedBatch && inputs.Length > 0 && inputs[0].dim() > 0
             && inputs.All(t => t.dim() > 0 && t.shape[0] == inputs[0].shape[0]) && inputs[0].shape[0] is var rows && rows != fixedBatch && rows > 0)
             return FixedBatches.Run(inputs, fixedBatch, chunk => Evaluate(chunk, wanted), _model.File);
         var values = new Dictionary<string, Tensor?>(StringComparer.Ordinal);

@@ -191,8 +191,8 @@ public sealed class ReferenceSession : IDisposable
         // A model exported with a fixed batch size (often 1) is run on any number of rows in chunks of that size, the
         // last padded with zeros and the padding dropped, so every caller (clean accuracy, verdicts, black-box queries)
         // sees one row per example whatever the export wrote.
-        int declared = _session.InputMetadata[_inputName].Dimensions is { Length: > 0 } d0 ? d0[0] : -1;
-        if (declared > 0 && input.Shape.Length > 0 && input.Shape[0] > 0 && input.Shape[0] != declared)
+        // Read from the model (64-bit), not ONNX Runtime's metadata (32-bit): a declared 10^12 must be refused, not wrapped.
+        if (FixedBatch.Of(_model.Inputs) is { } declared && input.Shape.Length > 0 && input.Shape[0] > 0 && input.Shape[0] != declared)
             return FixedBatchRun(input, declared);
         var dims = input.Shape.Select(d => checked((int)d)).ToArray();
         try
@@ -210,10 +210,12 @@ public sealed class ReferenceSession : IDisposable
         }
     }
 
-    private IReadOnlyList<HostTensor> FixedBatchRun(HostTensor input, int size)
+    private IReadOnlyList<HostTensor> FixedBatchRun(HostTensor input, long declared)
     {
         long rows = input.Shape[0];
         int perRow = checked((int)(input.Data.Length / rows));
+        FixedBatch.Check(declared, perRow, _display);
+        int size = (int)declared;
         var chunkShape = (long[])input.Shape.Clone();
         chunkShape[0] = size;
         var parts = new List<(IReadOnlyList<HostTensor> Outputs, int Take)>();

@@ -75,13 +75,6 @@ public static class Evaluation
         if (classCount is { } count) CheckLabels(dataset, count);
 
         var indices = options.Limit is { } limit ? Sampling.Stratified(dataset.Labels, limit, options.Seed) : Enumerable.Range(0, dataset.Count).ToArray();
-        // A fixed batch dimension sizes every padded batch: bounded like any tensor AdvScan allocates for the model.
-        if (model.Inputs[0].Shape![0].Value is long declared && declared > 0)
-        {
-            double elements = (double)declared * spec.Channels * (spec.Height ?? 1) * (spec.Width ?? 1);
-            ResourceLimits.Check(elements >= long.MaxValue ? long.MaxValue : (long)elements, ResourceLimits.Current.MaxTensorElements, "maxTensorElements",
-                $"a batch of the input's fixed size {declared} has an element count that", model.DisplayName);
-        }
         // A fixed batch dimension is the session's business (ReferenceSession runs any rows in chunks of that size), so
         // eval and scan judge a fixed-batch model by the same path.
         int batchSize = options.BatchSize;

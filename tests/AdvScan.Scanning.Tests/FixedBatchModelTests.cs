@@ -17,7 +17,7 @@ public sealed class FixedBatchModelTests : IDisposable
     private static Scanner NewScanner() => new ServiceCollection().AddAdvScanScanner().BuildServiceProvider().GetRequiredService<Scanner>();
 
     /// <summary>mnist-cnn with its input's and outputs' batch dimension fixed to <paramref name="size"/>.</summary>
-    private string FixedBatchCopy(int size)
+    private string FixedBatchCopy(long size)
     {
         var original = OnnxModel.Load(Path.Combine(ConfigFiles.Fixtures, "mnist-cnn.onnx"));
         var proto = original.Proto.Clone();
@@ -81,6 +81,26 @@ public sealed class FixedBatchModelTests : IDisposable
         }
         // The attacks did work on it: FGSM at 0.15 breaks some of mnist-cnn's digits.
         Assert.True(fixedReport.Attacks.Single(a => a.Config.Id == "fgsm").Result.Curve[0].RobustAccuracy.Successes < fixedReport.CleanAccuracy.Successes);
+    }
+
+    [Theory]
+    [InlineData(100_000L)]
+    [InlineData(1_000_000_000_000L)]
+    public void A_declared_fixed_batch_too_large_to_pad_is_refused_by_maxTensorElements_before_any_padding(long size)
+    {
+        // Padding ten examples to 100,000 rows once ran the graph on 78 million floats a chunk (15 GB before a timeout);
+        // 10^12 wrapped ONNX Runtime's 32-bit metadata.
+        var model = FixedBatchCopy(size);
+        var data = Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte");
+        var labels = Path.Combine(ConfigFiles.Fixtures, "mnist-test-labels-idx1-ubyte");
+        var eval = Assert.Throws<InvalidInputException>(() => Evaluation.Run(model, data, new EvaluationOptions(Limit: 10, Seed: 3, LabelsPath: labels)));
+        Assert.Contains($"fixed size {size}", eval.Message);
+        Assert.Contains("maxTensorElements", eval.Message);
+
+        var scanner = NewScanner();
+        var config = ScanConfigReader.Load(files.Write("huge.json", GradientAttacks, sampleSize: 10, model: model), scanner.Registry);
+        var scan = Assert.Throws<InvalidInputException>(() => scanner.Run(config));
+        Assert.Contains("maxTensorElements", scan.Message);
     }
 
     public void Dispose() => files.Dispose();
