@@ -62,18 +62,17 @@ internal static class CheckCommand
         // The in-memory config sits in the working folder, so relative paths in options resolve as the user typed them.
         var configPath = Path.Combine(Directory.GetCurrentDirectory(), $"advscan-{check.Name}.advscan.json");
         using var services = compose();
-        return ScanCommand.Execute(session, configPath, services, scanner =>
+        // The config exists only in memory: a problem located on one of its lines is reported against the option that
+        // wrote that line, under the verb's name, never at a file that does not exist.
+        var verb = $"advscan {check.Name}";
+        InvalidInputException Relocate(InvalidInputException e)
         {
-            try
-            {
-                return ScanConfigReader.Parse(json, configPath, scanner.Registry, session.Options.Limits, outputDir);
-            }
-            catch (InvalidInputException e) when (e.File == configPath)
-            {
-                var option = e.Line is { } line && lineToOption.TryGetValue(line, out var name) ? name : null;
-                throw new InvalidInputException(null, option is null ? e.Problem : $"option {option}: {e.Problem}");
-            }
-        }, new ScanOptions(device), outputs, plain, outputDir, cancellationToken);
+            if (e.File != configPath) return e;
+            var option = e.Line is { } line && lineToOption.TryGetValue(line, out var name) ? name : null;
+            return new InvalidInputException(verb, option is null ? e.Problem : $"option {option}: {e.Problem}", inner: e.InnerException);
+        }
+        return ScanCommand.Execute(session, verb, services, scanner => ScanConfigReader.Parse(json, configPath, scanner.Registry, session.Options.Limits, outputDir),
+            new ScanOptions(device), outputs, plain, outputDir, cancellationToken, Relocate);
     }
 
     /// <summary>The advscan.json the options describe, one member a line, and which option each line came from.</summary>

@@ -35,8 +35,10 @@ internal static class ScanCommand
     /// What every verb that runs a scan shares: load the config, run it with progress, print the summary, write the
     /// reports, then the gate diagnostics and the exit code; bad input is one located line and exit 2.
     /// </summary>
+    /// <param name="relocate">Maps a problem located in the config to where the user wrote it (a generated verb's option); null: as it is.</param>
     internal static int Execute(CliSession session, string configPath, ServiceProvider services, Func<Scanner, ScanConfig> load, ScanOptions options,
-        IReadOnlyList<(string Format, string Path)> outputs, bool plain, string? outputDir, CancellationToken cancellationToken)
+        IReadOnlyList<(string Format, string Path)> outputs, bool plain, string? outputDir, CancellationToken cancellationToken,
+        Func<InvalidInputException, InvalidInputException>? relocate = null)
     {
         ScanReport report;
         try
@@ -51,7 +53,7 @@ internal static class ScanCommand
         }
         catch (InvalidInputException e)
         {
-            session.Log.Emit(session.Err, Diagnostics.BadInput(e, configPath));
+            session.Log.Emit(session.Err, Diagnostics.BadInput(relocate?.Invoke(e) ?? e, configPath));
             return CliApp.BadInput;
         }
         foreach (var diagnostic in Diagnostics.Gates(report)) session.Log.Emit(session.Out, diagnostic);

@@ -122,6 +122,21 @@ public sealed class GeneratedCheckVerbTests : IDisposable
     }
 
     [Fact]
+    public void A_fifo_named_by_an_option_is_refused_under_the_verb_s_name_not_at_the_in_memory_config()
+    {
+        var fifo = files.PathOf("pipe.onnx");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        var (exit, output, errors) = Advscan("corruptions", "--model", fifo,
+            "--data", Path.Combine(Fixtures, "mnist-test-images-idx3-ubyte"), "--labels", Path.Combine(Fixtures, "mnist-test-labels-idx1-ubyte"));
+        Assert.Equal(CliApp.BadInput, exit);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("advscan corruptions: error ADV2001: option --model: ", line);
+        Assert.Contains("FIFO", line);
+        Assert.DoesNotContain(".advscan.json", line);
+        Assert.Empty(output);
+    }
+
+    [Fact]
     public void Help_lists_the_generated_verbs_and_leaves_hand_written_commands_alone()
     {
         var (exit, output, _) = Advscan("--help");
