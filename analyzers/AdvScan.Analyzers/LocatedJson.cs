@@ -7,8 +7,10 @@ namespace AdvScan.Analyzers;
 
 /// <summary>
 /// A JSON value with where it sits in the file, so a config problem is reported on its own key or number.
-/// <see cref="MiniJson"/> (the SARIF reader) drops positions; this one keeps them and stays dependency-free
-/// for the same reason (an analyzer must not bring a JSON library that could clash with the compiler host's).
+/// The analyzers' one JSON reader (configs and the last scan's SARIF), dependency-free because an analyzer must not bring
+/// a JSON library that could clash with the compiler host's. Both files may come from an attacker (a pull request), and
+/// the parser recurses: nesting is bounded so a file of 100,000 '[' is a syntax error, not a stack overflow that takes
+/// the compiler down with it.
 /// </summary>
 internal sealed class LocatedJson
 {
@@ -60,7 +62,9 @@ internal sealed class LocatedJson
 
     private sealed class Parser
     {
+        private const int MaxDepth = 256;
         private readonly string t;
+        private int depth;
         public int Pos;
 
         public Parser(string text) => t = text;
@@ -72,14 +76,21 @@ internal sealed class LocatedJson
             int start = Pos;
             switch (t[Pos])
             {
-                case '{': return Object(start);
-                case '[': return Array(start);
+                case '{': return Nested(() => Object(start));
+                case '[': return Nested(() => Array(start));
                 case '"': var s = String(); return new LocatedJson(start, Pos - start, s);
                 case 't': return Literal(start, "true", true);
                 case 'f': return Literal(start, "false", false);
                 case 'n': return Literal(start, "null", null);
                 default: return Number(start);
             }
+        }
+
+        private LocatedJson Nested(Func<LocatedJson> parse)
+        {
+            if (++depth > MaxDepth) throw new SyntaxError($"nested deeper than {MaxDepth} levels", Pos);
+            try { return parse(); }
+            finally { depth--; }
         }
 
         private LocatedJson Object(int start)

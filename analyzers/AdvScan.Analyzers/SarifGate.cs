@@ -26,39 +26,37 @@ internal sealed class SarifGate
     public static List<SarifGate> Read(string text)
     {
         var gates = new List<SarifGate>();
-        object? root;
-        try { root = MiniJson.Parse(text); }
-        catch (FormatException) { return gates; }
-        foreach (var run in Items(Member(root, "runs")))
+        LocatedJson root;
+        // The analyzers' one JSON reader (the config analyzer's): positions are simply not needed here.
+        try { root = LocatedJson.Parse(text); }
+        catch (LocatedJson.SyntaxError) { return gates; }
+        foreach (var run in Items(root["runs"]))
         {
             var model = TargetOf(run);
             if (model is null) continue;
-            foreach (var result in Items(Member(run, "results")))
+            foreach (var result in Items(run["results"]))
             {
-                var level = Member(result, "level") as string ?? "warning";
+                var level = result["level"]?.Value as string ?? "warning";
                 if (level != "error" && level != "warning") continue;
-                var message = Member(Member(result, "message"), "text") as string ?? "";
-                var rule = Member(result, "ruleId") as string ?? "";
+                var message = result["message"]?["text"]?.Value as string ?? "";
+                var rule = result["ruleId"]?.Value as string ?? "";
                 gates.Add(new SarifGate(model, rule, level, message));
             }
         }
         return gates;
     }
 
-    private static string? TargetOf(object? run)
+    private static string? TargetOf(LocatedJson run)
     {
-        foreach (var artifact in Items(Member(run, "artifacts")))
+        foreach (var artifact in Items(run["artifacts"]))
         {
             bool target = false;
-            foreach (var role in Items(Member(artifact, "roles"))) target |= role as string == "analysisTarget";
+            foreach (var role in Items(artifact["roles"])) target |= role.Value as string == "analysisTarget";
             if (!target) continue;
-            if (Member(Member(artifact, "location"), "uri") is string uri) return Uri.UnescapeDataString(uri);
+            if (artifact["location"]?["uri"]?.Value is string uri) return Uri.UnescapeDataString(uri);
         }
         return null;
     }
 
-    private static object? Member(object? node, string name) =>
-        node is Dictionary<string, object?> o && o.TryGetValue(name, out var v) ? v : null;
-
-    private static IEnumerable<object?> Items(object? node) => node as List<object?> ?? new List<object?>();
+    private static List<LocatedJson> Items(LocatedJson? node) => node?.Items ?? new List<LocatedJson>();
 }

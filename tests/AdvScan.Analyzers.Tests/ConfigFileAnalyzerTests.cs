@@ -120,6 +120,13 @@ public class ConfigFileAnalyzerTests
     }
 
     [Fact]
+    public void A_config_nested_without_end_is_one_problem_not_a_crashed_compiler()
+    {
+        var problem = Assert.Single(Problems(new string('[', 100_000)));
+        Assert.Contains("nested deeper than 256 levels", problem.Message);
+    }
+
+    [Fact]
     public void Json_files_that_are_not_advscan_configs_are_left_alone()
     {
         Assert.Empty(Run(NoCode, new AdditionalFile("/repo/appsettings.json", "{ \"gatse\": 1 }", null)));
