@@ -21,16 +21,11 @@ internal static class Svg
         double X(double eps) => Left + eps / maxEps * (Width - Left - Right);
         double Y(double acc) => Top + (1 - acc) * (Height - Top - Bottom);
 
-        for (int i = 0; i <= 4; i++)
-        {
-            double v = i / 4.0;
-            s.Append(C, $"<line x1=\"{Left}\" y1=\"{Y(v):0.##}\" x2=\"{Width - Right}\" y2=\"{Y(v):0.##}\" stroke=\"#eaeef2\"/>");
-            s.Append(C, $"<text x=\"{Left - 6}\" y=\"{Y(v) + 4:0.##}\" font-size=\"11\" text-anchor=\"end\">{v * 100:0}%</text>\n");
-        }
+        Grid(s, Y);
         foreach (var p in curve)
             s.Append(C, $"<text x=\"{X(p.Epsilon):0.##}\" y=\"{Height - Bottom + 16}\" font-size=\"11\" text-anchor=\"middle\">{p.Epsilon:0.###}</text>\n");
         s.Append(C, $"<text x=\"{(Left + Width - Right) / 2}\" y=\"{Height - 6}\" font-size=\"12\" text-anchor=\"middle\">eps</text>\n");
-        s.Append(C, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/><line x1=\"{Left}\" y1=\"{Height - Bottom}\" x2=\"{Width - Right}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/>\n");
+        Axes(s);
         s.Append(C, $"<line x1=\"{Left}\" y1=\"{Y(clean.Value):0.##}\" x2=\"{Width - Right}\" y2=\"{Y(clean.Value):0.##}\" stroke=\"#8c959f\" stroke-dasharray=\"4 3\"><title>clean accuracy</title></line>\n");
         if (curve.Count > 0)
         {
@@ -45,6 +40,21 @@ internal static class Svg
         s.Append("</svg>\n");
         return s.ToString();
     }
+
+    /// <summary>The 0-100% horizontal grid with its labels, shared by every chart.</summary>
+    private static void Grid(StringBuilder s, Func<double, double> y)
+    {
+        for (int i = 0; i <= 4; i++)
+        {
+            double v = i / 4.0;
+            s.Append(C, $"<line x1=\"{Left}\" y1=\"{y(v):0.##}\" x2=\"{Width - Right}\" y2=\"{y(v):0.##}\" stroke=\"#eaeef2\"/>");
+            s.Append(C, $"<text x=\"{Left - 6}\" y=\"{y(v) + 4:0.##}\" font-size=\"11\" text-anchor=\"end\">{v * 100:0}%</text>\n");
+        }
+    }
+
+    /// <summary>The two axis lines.</summary>
+    private static void Axes(StringBuilder s) =>
+        s.Append(C, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/><line x1=\"{Left}\" y1=\"{Height - Bottom}\" x2=\"{Width - Right}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/>\n");
 
     private static readonly string[] Palette = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bc4c00", "#57606a", "#bf3989", "#0a3069"];
 
@@ -67,17 +77,12 @@ internal static class Svg
         if (max <= min) max = min + 1;
         double X(double b) => Left + (b - min) / (max - min) * (Width - Left - Right);
         double Y(double v) => Top + (1 - Math.Clamp(v, 0, 1)) * (Height - Top - Bottom);
-        for (int i = 0; i <= 4; i++)
-        {
-            double v = i / 4.0;
-            s.Append(C, $"<line x1=\"{Left}\" y1=\"{Y(v):0.##}\" x2=\"{Width - Right}\" y2=\"{Y(v):0.##}\" stroke=\"#eaeef2\"/>");
-            s.Append(C, $"<text x=\"{Left - 6}\" y=\"{Y(v) + 4:0.##}\" font-size=\"11\" text-anchor=\"end\">{v * 100:0}%</text>\n");
-        }
+        Grid(s, Y);
         foreach (var b in budgets)
             s.Append(C, $"<text x=\"{X(b):0.##}\" y=\"{Height - Bottom + 16}\" font-size=\"11\" text-anchor=\"middle\">{b:0.###}</text>\n");
         s.Append(C, $"<text x=\"{(Left + Width - Right) / 2}\" y=\"{Height - 6}\" font-size=\"12\" text-anchor=\"middle\">{HtmlReporter.E(chart.XTitle)}</text>\n");
         s.Append(C, $"<text x=\"12\" y=\"{(Top + Height - Bottom) / 2}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 {(Top + Height - Bottom) / 2})\">{HtmlReporter.E(chart.YTitle)}</text>\n");
-        s.Append(C, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/><line x1=\"{Left}\" y1=\"{Height - Bottom}\" x2=\"{Width - Right}\" y2=\"{Height - Bottom}\" stroke=\"#57606a\"/>\n");
+        Axes(s);
         for (int k = 0; k < lines.Count; k++)
         {
             var (series, points) = lines[k];
