@@ -71,16 +71,8 @@ public sealed class AdvScanner : IDisposable
     /// Writes <paramref name="report"/> in <paramref name="format"/> to <paramref name="path"/>: a temporary file in the
     /// destination folder, moved into place, a link at the destination refused (the trust boundary's write rule).
     /// </summary>
-    public void Write(ScanReport report, string format, string path, CancellationToken cancellationToken = default)
-    {
-        var reporter = services.GetServices<IReporter>().FirstOrDefault(r => r.Format == format)
-            ?? throw new InvalidInputException(null, $"no reporter is registered for the format '{UntrustedText.Escape(format)}' (have {string.Join(", ", Formats)})");
-        TrustBoundary.WriteAtomic(path, stream =>
-        {
-            reporter.WriteAsync(report, stream, cancellationToken).GetAwaiter().GetResult();
-            cancellationToken.ThrowIfCancellationRequested();
-        });
-    }
+    public void Write(ScanReport report, string format, string path, CancellationToken cancellationToken = default) =>
+        ReportFiles.Write(services, report, format, path, cancellationToken);
 
     /// <summary>Releases the services (and the ONNX Runtime sessions they hold).</summary>
     public void Dispose() => services.Dispose();

@@ -50,7 +50,8 @@ internal static class CheckCommand
         return text.ToString();
     }
 
-    public static int Run(IScanCheck check, ArgumentReader args, CliSession session, Func<ServiceProvider> compose, CancellationToken cancellationToken)
+    /// <param name="services">The composition the check was found in; the caller owns it.</param>
+    public static int Run(IScanCheck check, ArgumentReader args, CliSession session, ServiceProvider services, CancellationToken cancellationToken)
     {
         var outputs = ReportOutputs.Read(args);
         var device = args.String("--device");
@@ -61,7 +62,6 @@ internal static class CheckCommand
 
         // The in-memory config sits in the working folder, so relative paths in options resolve as the user typed them.
         var configPath = Path.Combine(Directory.GetCurrentDirectory(), $"advscan-{check.Name}.advscan.json");
-        using var services = compose();
         // The config exists only in memory: a problem located on one of its lines is reported against the option that
         // wrote that line, under the verb's name, never at a file that does not exist.
         var verb = $"advscan {check.Name}";

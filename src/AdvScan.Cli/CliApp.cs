@@ -235,7 +235,7 @@ public static class CliApp
         using var services = ScanCommand.Services();
         var check = CheckCommand.Generated(services.GetRequiredService<Scanner>().Registry, Commands).FirstOrDefault(c => c.Name == args[0])
             ?? throw new InvalidInputException(null, $"unknown command '{UntrustedText.Escape(string.Join(' ', args.Take(2)))}'; run 'advscan --help'");
-        return CheckCommand.Run(check, new ArgumentReader(args.Skip(1)), session, () => ScanCommand.Services(), cancellationToken);
+        return CheckCommand.Run(check, new ArgumentReader(args.Skip(1)), session, services, cancellationToken);
     }
 
     /// <summary>The one line a timed-out command ends with; anything the still-running work prints afterwards is dropped.</summary>

@@ -104,24 +104,10 @@ internal static class ReportOutputs
         return outputs;
     }
 
-    /// <summary>
-    /// Writes every report through <see cref="TrustBoundary.WriteAtomic"/>: to a temporary file created new beside its
-    /// target (never a fixed name such as <c>report.partial</c>, where a planted link would redirect the write) and
-    /// renamed into place, so a cancelled or failed write never leaves a partial report where CI would pick it up,
-    /// and a report path that is a link is refused rather than followed.
-    /// </summary>
+    /// <summary>Writes every report the command line asked for (<see cref="ReportFiles.Write"/>: atomic, never through a link).</summary>
     public static void Write(IServiceProvider services, ScanReport report, IReadOnlyList<(string Format, string Path)> outputs, CancellationToken cancellationToken = default)
     {
-        var reporters = services.GetServices<IReporter>().ToDictionary(r => r.Format);
-        foreach (var (format, path) in outputs)
-        {
-            if (!reporters.TryGetValue(format, out var reporter)) throw new InvalidInputException(null, $"no reporter is registered for --{format}");
-            TrustBoundary.WriteAtomic(path, stream =>
-            {
-                reporter.WriteAsync(report, stream, cancellationToken).GetAwaiter().GetResult();
-                cancellationToken.ThrowIfCancellationRequested();
-            });
-        }
+        foreach (var (format, path) in outputs) ReportFiles.Write(services, report, format, path, cancellationToken);
     }
 }
 

@@ -72,7 +72,7 @@ public sealed class GeneratedCheckVerbTests : IDisposable
         var session = new CliSession(new LineWriter(stdout), new LineWriter(stderr), new DiagnosticLog(null), GlobalOptions.Read(["label-share"]), CancellationToken.None);
         var args = new ArgumentReader(["--model", Path.Combine(Fixtures, "mnist-cnn.onnx"), "--data", Path.Combine(Fixtures, "mnist-test-images-idx3-ubyte"),
             "--labels", Path.Combine(Fixtures, "mnist-test-labels-idx1-ubyte"), "--sample", "40", "--seed", "3", "--min-label", "7", "--json", json, "--plain-progress"]);
-        int exit = CheckCommand.Run(registry.Check("label-share")!, args, session, WithLabelShare, CancellationToken.None);
+        int exit = CheckCommand.Run(registry.Check("label-share")!, args, session, services, CancellationToken.None);
         Assert.True(exit == CliApp.Success, stdout + stderr.ToString());
 
         // The oracle: the sample a scan with seed 3 draws, counted directly.
