@@ -27,6 +27,9 @@ public interface IEvasionAttack : IAttackInfo
 /// <summary>A black-box attack that only sees scores (e.g. ONNX Runtime outputs).</summary>
 public interface IScoreBasedAttack : IAttackInfo
 {
+    /// <summary><see cref="AttackAccess.Labels"/> for an attack that reads only the predicted class, else <see cref="AttackAccess.Scores"/>.</summary>
+    AttackAccess Access => AttackAccess.Scores;
+
     /// <summary>Attacks host examples; returns adversarial pixels, whether each fooled the oracle, and queries used per example.</summary>
     ScoreAttackResult Attack(IScoreOracle oracle, float[] pixels, long[] shape, int[] labels, AttackSettings settings, CancellationToken cancellationToken = default);
 }

@@ -13,6 +13,8 @@ namespace AdvScan.Attacks;
 public sealed class HopSkipJump : IScoreBasedAttack
 {
     public string Name => "hopskipjump";
+
+    public AttackAccess Access => AttackAccess.Labels;
     public IReadOnlyList<Norm> Norms { get; } = [Norm.L2, Norm.LInf];
     public IReadOnlyList<string> Keys { get; } = [AttackKeys.Queries, AttackKeys.TargetClass];
 

@@ -30,6 +30,22 @@ public interface IAttackInfo
     string Describe(AttackSettings settings);
 }
 
+/// <summary>
+/// What an attack sees of the model, declared by the attack: the CLI and reports say what the figures mean (runtime
+/// disagreements, query counts, transfer rates) from this, never from an attack's name.
+/// </summary>
+public enum AttackAccess
+{
+    /// <summary>White-box: gradients of the target's own graph; ONNX Runtime then judges.</summary>
+    Gradients,
+    /// <summary>Score-based: queries ONNX Runtime's output scores.</summary>
+    Scores,
+    /// <summary>Label-only (decision-based): queries ONNX Runtime and reads only the predicted class.</summary>
+    Labels,
+    /// <summary>Crafted on a surrogate model and tested on the target: what it measures is transfer.</summary>
+    Surrogate,
+}
+
 /// <summary>Per-attack defaults of <see cref="AttackSettings"/>.</summary>
 public sealed record AttackDefaults(int Steps = 40, double? StepSize = null, int Restarts = 1, bool RandomStart = true, int Queries = 5000)
 {

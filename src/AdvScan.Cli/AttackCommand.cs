@@ -76,12 +76,12 @@ internal static class AttackCommand
         examples?.Finish();
         clock.Stop();
 
+        var attack = scanner.Registry.Attack(request.Attack)!;
         var run = new AttackRunReport(Path.GetFileName(request.Model), model.Sha256, Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Data)),
             request.Labels is null ? null : Path.GetFileName(request.Labels), spec, dataset.Labels.Count, request.Limit, indices, request.Seed,
-            request.Batch, request.Device, request.Attack, request.Settings,
-            surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result,
-            scanner.Registry.Attack(request.Attack)!.Describe(request.Settings));
-        PrintSummary(output, run, dataset.Description, examples, clock.Elapsed, scanner.NeedsGraph(request.Attack));
+            request.Batch, request.Device, request.Attack, attack.Access, attack.Keys, request.Settings,
+            surrogate is null ? null : Path.GetFileName(request.Surrogate), surrogate?.Sha256, result, attack.Describe(request.Settings));
+        PrintSummary(output, run, dataset.Description, examples, clock.Elapsed);
         if (request.Json is not null) OutputFiles.Write(request.Json, AttackRunJson.Write(run));
         return CliApp.Success;
     }
@@ -195,8 +195,11 @@ internal static class AttackCommand
 
     private static string NormName(Norm norm) => NormNames.Of(norm);
 
-    /// <param name="whiteBox">The attack crafted on the target's own graph, so the graph and ONNX Runtime can disagree; otherwise it queried ONNX Runtime.</param>
-    private static void PrintSummary(TextWriter output, AttackRunReport run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed, bool whiteBox)
+    /// <summary>
+    /// The run in words. What a budget's last line says follows what the attack declares it sees: a white-box attack's
+    /// graph and ONNX Runtime can disagree, a surrogate's examples transfer or not, a query attack counts its queries.
+    /// </summary>
+    private static void PrintSummary(TextWriter output, AttackRunReport run, string dataDescription, ExampleWriter? examples, TimeSpan elapsed)
     {
         var c = CultureInfo.InvariantCulture;
         var s = run.Settings;
@@ -218,16 +221,16 @@ internal static class AttackCommand
             output.WriteLine(p.AttackSuccess.Successes == 0
                 ? $"  perturbation ({norm,-5})   none (no example broken)"
                 : string.Create(c, $"  perturbation ({norm,-5})   mean {p.MeanPerturbation:F4}, median {p.MedianPerturbation:F4} over {p.AttackSuccess.Successes} broken example(s)"));
-            if (run.Attack == "transfer")
-                output.WriteLine(p.Transfer is { } t
+            output.WriteLine(run.Access switch
+            {
+                AttackAccess.Surrogate => p.Transfer is { } t
                     ? $"  transfer rate          {Text(t)} of the examples that fooled the surrogate"
-                    : "  transfer rate          n/a");
-            else if (whiteBox)
-                output.WriteLine($"  runtime disagreements  {p.RuntimeDisagreements} of {p.Attacked} attacked (differentiable graph vs ONNX Runtime)");
-            if (!whiteBox && run.Attack != "transfer")
-                output.WriteLine(p.MedianQueries is { } q
+                    : "  transfer rate          n/a",
+                AttackAccess.Gradients => $"  runtime disagreements  {p.RuntimeDisagreements} of {p.Attacked} attacked (differentiable graph vs ONNX Runtime)",
+                _ => p.MedianQueries is { } q
                     ? string.Create(c, $"  median queries         {q:0.#} per broken example ({p.Attacked} attacked)")
-                    : $"  median queries         n/a ({p.Attacked} attacked)");
+                    : $"  median queries         n/a ({p.Attacked} attacked)",
+            });
         }
         if (result.MedianMinimalL2 is { } minimal) output.WriteLine(string.Create(c, $"median minimal L2: {minimal:F4} (smallest fooling perturbation found, per example)"));
         output.WriteLine(string.Create(c, $"cost:       {result.GradientEvaluations} gradient evaluations, {result.Queries} ONNX Runtime queries"));
@@ -236,7 +239,15 @@ internal static class AttackCommand
     }
 
     private static string Describe(AttackRunReport run) =>
-        string.Create(CultureInfo.InvariantCulture, $"{run.Attack}, {run.Description}, {(run.Settings.TargetClass is null ? "untargeted, " : "")}seed {run.Settings.Seed}, batch {run.BatchSize}, {run.Device}");
+        string.Create(CultureInfo.InvariantCulture, $"{run.Attack} ({AccessWords(run.Access)}), {run.Description}, {(run.Settings.TargetClass is null ? "untargeted, " : "")}seed {run.Settings.Seed}, batch {run.BatchSize}, {run.Device}");
+
+    private static string AccessWords(AttackAccess access) => access switch
+    {
+        AttackAccess.Gradients => "white-box, gradients of the model's graph",
+        AttackAccess.Scores => "score-based, queries ONNX Runtime",
+        AttackAccess.Labels => "label-only, queries ONNX Runtime",
+        _ => "crafted on the surrogate, tested on the model",
+    };
 
     private static string Text(Proportion p) => string.Create(CultureInfo.InvariantCulture,
         $"{p.Value,7:P2} ({p.Successes}/{p.Trials}), 95% CI [{p.Lower:P2}, {p.Upper:P2}]");

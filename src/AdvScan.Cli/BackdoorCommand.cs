@@ -13,17 +13,22 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class BackdoorCommand
 {
-    public const string Usage = """
-          backdoor --model <model.onnx> --data <data> [--labels <labels>] [--sample 200] [--seed 0] [--images 100]
-                   [--epochs 60] [--batch-size 20] [--patience 3] [--anomaly-threshold 2] [--min-compactness 0.6] [--max-flagged 0]
-                   [--strip [--truth x.backdoor.json] [--false-rejection 0.05] [--overlays 20]]
+    private static readonly NeuralCleanseSettings Defaults = NeuralCleanseSettings.Default;
+    private static readonly StripOptions StripDefaults = new();
+    private const int DefaultSample = 200;
+
+    // Defaults in the text come from the checks' settings records, so help cannot drift from what runs.
+    public static readonly string Usage = string.Create(CultureInfo.InvariantCulture, $$"""
+          backdoor --model <model.onnx> --data <data> [--labels <labels>] [--sample {{DefaultSample}}] [--seed 0] [--images {{Defaults.Images}}]
+                   [--epochs {{Defaults.Options.Epochs}}] [--batch-size {{Defaults.Options.BatchSize}}] [--patience {{Defaults.Options.Patience}}] [--anomaly-threshold {{Defaults.Threshold}}] [--min-compactness {{Defaults.MinCompactness}}] [--max-flagged 0]
+                   [--strip [--truth x.backdoor.json] [--false-rejection {{StripDefaults.FalseRejectionRate}}] [--overlays {{StripDefaults.Overlays}}]]
                    [--device cpu|cuda] [--json F] [--sarif F] [--html F] [--markdown F] [--data-root DIR]
               Neural Cleanse: reverse-engineer the smallest trigger for every class (all classes in one batched
               optimisation on --images of a seeded --sample of the data; the rest judges the triggers with ONNX Runtime)
-              and flag classes below the median mask norm with anomaly index > 2 (on the log norms) whose mask is
-              patch-like (compactness >= 0.6; small diffuse masks are warnings). Exit 1 when more than
+              and flag classes below the median mask norm with anomaly index > --anomaly-threshold (on the log norms) whose
+              mask is patch-like (compactness >= --min-compactness; small diffuse masks are warnings). Exit 1 when more than
               --max-flagged classes are flagged. --strip adds STRIP's detection rate of inputs carrying the trigger.
-        """;
+        """);
 
     public static int Run(ArgumentReader args, TextWriter stdout, CancellationToken cancellationToken = default)
     {
@@ -31,9 +36,9 @@ internal static class BackdoorCommand
         var data = args.String("--data") ?? throw new InvalidInputException(null, "missing --data <data>");
         var labels = args.String("--labels");
         var dataRoot = args.String("--data-root");
-        int sample = args.Int("--sample", 200, 2, nameof(ResourceLimits.MaxExamples));
+        int sample = args.Int("--sample", DefaultSample, 2, nameof(ResourceLimits.MaxExamples));
         long seed = args.Int("--seed", 0);
-        var defaults = NeuralCleanseSettings.Default;
+        var defaults = Defaults;
         var nc = defaults with
         {
             Options = defaults.Options with
@@ -49,7 +54,7 @@ internal static class BackdoorCommand
         int maxFlagged = args.Int("--max-flagged", 0, min: 0);
         bool strip = args.Flag("--strip");
         var truth = args.String("--truth");
-        var stripOptions = new StripOptions(Overlays: args.Int("--overlays", 20, 1, nameof(ResourceLimits.MaxQueries)), FalseRejectionRate: args.Double("--false-rejection", 0.05));
+        var stripOptions = new StripOptions(Overlays: args.Int("--overlays", StripDefaults.Overlays, 1, nameof(ResourceLimits.MaxQueries)), FalseRejectionRate: args.Double("--false-rejection", StripDefaults.FalseRejectionRate));
         var device = args.String("--device");
         var outputs = ReportOutputs.Read(args);
         args.RejectUnknown();

@@ -83,9 +83,9 @@ internal static class PatchCommand
     {
         var c = CultureInfo.InvariantCulture;
         yield return "patch:    " + check.Description;
-        foreach (var success in check.Metrics.Where(m => m.Metric == "patchSuccess"))
+        foreach (var success in check.Metrics.Where(m => m.Metric == PatchCheck.Success.Name))
         {
-            var control = check.Metrics.Single(m => m.Metric == "patchControlSuccess" && m.Budget == success.Budget).Proportion!.Value;
+            var control = check.Metrics.Single(m => m.Metric == PatchCheck.ControlSuccess.Name && m.Budget == success.Budget).Proportion!.Value;
             var p = success.Proportion!.Value;
             yield return string.Create(c, $"patch     area {success.Budget:0.####}: success {p.Value:P1} ({p.Successes}/{p.Trials}, 95% CI {p.Lower:P1}-{p.Upper:P1}), random-patch control {control.Value:P1} ({control.Successes}/{control.Trials}, 95% CI {control.Lower:P1}-{control.Upper:P1})");
         }

@@ -13,13 +13,16 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class StripCommand
 {
-    public const string Usage = """
+    private static readonly StripOptions Defaults = new();
+
+    // Defaults in the text come from the options record, so help cannot drift from what runs.
+    public static readonly string Usage = string.Create(CultureInfo.InvariantCulture, $$"""
           strip --model <model.onnx> --calibration <clean data> [--calibration-labels L] --inputs <suspect data>
-                [--inputs-labels L] [--overlays 20] [--false-rejection 0.05] [--seed 0] [--json F] [--data-root DIR]
+                [--inputs-labels L] [--overlays {{Defaults.Overlays}}] [--false-rejection {{Defaults.FalseRejectionRate}}] [--seed {{Defaults.Seed}}] [--json F] [--data-root DIR]
               STRIP filter: superimpose --overlays clean calibration images on each input, take the mean entropy of
               ONNX Runtime's predictions, and flag inputs below the threshold calibrated on the clean set for
               --false-rejection. Prints one line per input; exit 0 (the marks are the output), 2 on bad input.
-        """;
+        """);
 
     public static int Run(ArgumentReader args, TextWriter stdout)
     {
@@ -28,7 +31,7 @@ internal static class StripCommand
         var inputsPath = args.String("--inputs") ?? throw new InvalidInputException(null, "missing --inputs <suspect data>");
         var calibrationLabels = args.String("--calibration-labels");
         var inputsLabels = args.String("--inputs-labels");
-        var options = new StripOptions(args.Int("--overlays", 20, 1, nameof(ResourceLimits.MaxQueries)), args.Double("--false-rejection", 0.05), args.Int("--seed", 0));
+        var options = new StripOptions(args.Int("--overlays", Defaults.Overlays, 1, nameof(ResourceLimits.MaxQueries)), args.Double("--false-rejection", Defaults.FalseRejectionRate), args.Int("--seed", Defaults.Seed));
         var json = args.String("--json");
         var dataRoot = args.String("--data-root");
         args.RejectUnknown();

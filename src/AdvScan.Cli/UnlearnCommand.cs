@@ -20,13 +20,17 @@ namespace AdvScan.Cli;
 /// </summary>
 internal static class UnlearnCommand
 {
-    public const string Usage = """
+    private static readonly UnlearningOptions Defaults = new();
+    private const double DefaultJudgeShare = 0.2;
+
+    // Defaults in the text come from the options record, so help cannot drift from what runs.
+    public static readonly string Usage = string.Create(CultureInfo.InvariantCulture, $$"""
           harden --unlearn --model <in.onnx> --data <data> [--labels L] --out <out.onnx> [--truth x.backdoor.json]
-                 [--epochs 3] [--lr 0.001] [--batch 32] [--share 0.2] [--judge 0.2] [--seed 0] [--json F] [--data-root DIR]
+                 [--epochs {{Defaults.Epochs}}] [--lr {{Defaults.LearningRate}}] [--batch {{Defaults.BatchSize}}] [--share {{Defaults.StampedShare}}] [--judge {{DefaultJudgeShare}}] [--seed {{Defaults.Seed}}] [--json F] [--data-root DIR]
               Backdoor unlearning (Neural Cleanse's mitigation): recover the trigger with Neural Cleanse (or take
               --truth's), fine-tune on the data with --share of it stamped and correctly labelled, and report trigger
               success and clean accuracy before and after on the held-out --judge share (ONNX Runtime).
-        """;
+        """);
 
     public static int Run(ArgumentReader args, TextWriter output)
     {
@@ -35,9 +39,9 @@ internal static class UnlearnCommand
         var labels = args.String("--labels");
         var outPath = args.String("--out") ?? throw new InvalidInputException(null, "missing --out <model.onnx>");
         var truthPath = args.String("--truth");
-        var options = new UnlearningOptions(args.Double("--share", 0.2), args.Int("--epochs", 3, 1, nameof(ResourceLimits.MaxEpochs)), args.Int("--batch", 32, 1, nameof(ResourceLimits.MaxBatchSize)),
-            args.Double("--lr", 1e-3), args.Int("--seed", 0));
-        double judgeShare = args.Double("--judge", 0.2);
+        var options = new UnlearningOptions(args.Double("--share", Defaults.StampedShare), args.Int("--epochs", Defaults.Epochs, 1, nameof(ResourceLimits.MaxEpochs)),
+            args.Int("--batch", Defaults.BatchSize, 1, nameof(ResourceLimits.MaxBatchSize)), args.Double("--lr", Defaults.LearningRate), args.Int("--seed", Defaults.Seed));
+        double judgeShare = args.Double("--judge", DefaultJudgeShare);
         var json = args.String("--json");
         var dataRoot = args.String("--data-root");
         args.RejectUnknown();

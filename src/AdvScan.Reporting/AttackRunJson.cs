@@ -21,6 +21,8 @@ public sealed record AttackRunReport(
     int BatchSize,
     string Device,
     string Attack,
+    AttackAccess Access,
+    IReadOnlyList<string> Keys,
     AttackSettings Settings,
     string? Surrogate,
     string? SurrogateSha256,
@@ -43,6 +45,8 @@ public static class AttackRunJson
         {
             json.WriteStartObject();
             json.WriteString("command", "attack");
+            // One version for every AdvScan JSON file: this file's attack and curve share the scan report's shape.
+            json.WriteNumber("formatVersion", ScanReportJson.FormatVersion);
             json.WriteString("model", run.Model);
             json.WriteString("sha256", run.ModelSha256);
             json.WriteString("data", run.Data);
@@ -62,46 +66,17 @@ public static class AttackRunJson
             json.WriteStartObject("attack");
             json.WriteString("name", run.Attack);
             json.WriteString("description", run.Description);
+            json.WriteString("access", AccessName(run.Access));
             json.WriteString("norm", NormNames.Of(settings.Norm));
-            json.WriteStartArray("eps");
+            json.WriteStartArray("epsilons");
             foreach (var p in result.Curve) json.WriteNumberValue(p.Epsilon);
             json.WriteEndArray();
-            json.WriteNumber("steps", settings.Steps);
-            if (settings.StepSize is { } stepSize) json.WriteNumber("stepSize", stepSize); else json.WriteNull("stepSize");
-            json.WriteNumber("restarts", settings.Restarts);
-            json.WriteBoolean("randomStart", settings.RandomStart);
-            if (settings.TargetClass is { } target) json.WriteNumber("targetClass", target); else json.WriteNull("targetClass");
-            json.WriteNumber("queries", settings.Queries);
-            if (run.Surrogate is null) json.WriteNull("surrogate");
-            else
-            {
-                json.WriteStartObject("surrogate");
-                json.WriteString("model", run.Surrogate);
-                WriteStringOrNull(json, "sha256", run.SurrogateSha256);
-                json.WriteEndObject();
-            }
+            AttackJson.WriteParameters(json, run.Keys, settings);
+            WriteStringOrNull(json, "surrogateSha256", run.SurrogateSha256);
             json.WriteEndObject();
 
-            WriteProportion(json, "cleanAccuracy", result.Curve[0].CleanAccuracy);
-            json.WriteStartArray("budgets");
-            foreach (var p in result.Curve)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("eps", p.Epsilon);
-                WriteProportion(json, "robustAccuracy", p.RobustAccuracy);
-                WriteProportion(json, "attackSuccess", p.AttackSuccess);
-                json.WriteStartObject("perturbation");
-                json.WriteString("norm", NormNames.Of(settings.Norm));
-                json.WriteNumber("mean", p.MeanPerturbation);
-                json.WriteNumber("median", p.MedianPerturbation);
-                json.WriteEndObject();
-                json.WriteNumber("runtimeDisagreements", p.RuntimeDisagreements);
-                json.WriteNumber("attacked", p.Attacked);
-                if (p.Transfer is { } transfer) WriteProportion(json, "transferRate", transfer); else json.WriteNull("transferRate");
-                if (p.MedianQueries is { } queries) json.WriteNumber("medianQueries", queries); else json.WriteNull("medianQueries");
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            ScanReportJson.WriteProportion(json, "cleanAccuracy", result.Curve[0].CleanAccuracy);
+            AttackJson.WriteCurve(json, result.Curve);
             if (result.MedianMinimalL2 is { } minimal) json.WriteNumber("medianMinimalL2", minimal); else json.WriteNull("medianMinimalL2");
             json.WriteNumber("gradientEvaluations", result.GradientEvaluations);
             json.WriteNumber("queries", result.Queries);
@@ -110,16 +85,8 @@ public static class AttackRunJson
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteProportion(Utf8JsonWriter json, string name, Proportion p)
-    {
-        json.WriteStartObject(name);
-        json.WriteNumber("value", p.Value);
-        json.WriteNumber("successes", p.Successes);
-        json.WriteNumber("trials", p.Trials);
-        json.WriteNumber("lower", p.Lower);
-        json.WriteNumber("upper", p.Upper);
-        json.WriteEndObject();
-    }
+    /// <summary>The access in a report's words: "gradients", "scores", "labels", "surrogate".</summary>
+    public static string AccessName(AttackAccess access) => access.ToString().ToLowerInvariant();
 
     private static void WriteStringOrNull(Utf8JsonWriter json, string name, string? value)
     {

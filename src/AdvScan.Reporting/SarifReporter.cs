@@ -224,10 +224,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
             w.WriteString("attackId", c.Id);
             w.WriteString("norm", NormNames.Of(s.Norm));
             if (gate.Gate.Budget is { } eps) w.WriteNumber("epsilon", eps);
-            w.WriteNumber("steps", s.Steps);
-            if (s.StepSize is { } step) w.WriteNumber("stepSize", step);
-            w.WriteNumber("restarts", s.Restarts);
-            w.WriteNumber("queries", s.Queries);
+            AttackJson.WriteParameters(w, attack.Keys, s);
         }
         w.WriteNumber("seed", report.Seed);
         w.WriteEndObject();

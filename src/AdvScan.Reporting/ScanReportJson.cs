@@ -11,7 +11,8 @@ using Newtonsoft.Json.Linq;
 namespace AdvScan.Reporting;
 
 /// <summary>
-/// The machine-readable report (format "advscan-report", version 1): every figure of a <see cref="ScanReport"/> except
+/// The machine-readable report (format "advscan-report", version 2: attack parameters are the keys each attack declares, curve points name
+/// a norm null where nothing succeeded; <see cref="AttackJson"/>): every figure of a <see cref="ScanReport"/> except
 /// the gallery images, with counts next to every proportion so that shard results can be merged exactly
 /// (<see cref="ShardMerger"/>). Properties are written in a fixed order, numbers in shortest round-trip invariant form,
 /// line ends are "\n" and there are no timestamps, so the same report always gives the same bytes.
@@ -19,7 +20,7 @@ namespace AdvScan.Reporting;
 public static class ScanReportJson
 {
     public const string FormatName = "advscan-report";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -102,13 +103,7 @@ public static class ScanReportJson
         w.WriteStartArray("epsilons");
         foreach (var e in c.Epsilons) w.WriteNumberValue(e);
         w.WriteEndArray();
-        w.WriteNumber("steps", s.Steps);
-        WriteNullable(w, "stepSize", s.StepSize);
-        w.WriteNumber("restarts", s.Restarts);
-        w.WriteBoolean("randomStart", s.RandomStart);
-        WriteNullable(w, "targetClass", s.TargetClass);
-        w.WriteNumber("queries", s.Queries);
-        if (s.Surrogate is null) w.WriteNull("surrogate"); else w.WriteString("surrogate", s.Surrogate);
+        AttackJson.WriteParameters(w, attack.Keys, s);
         w.WriteNumber("line", c.Line);
         w.WriteString("implementation", r.Attack);
         w.WriteNumber("settingsEpsilon", r.Settings.Epsilon);
@@ -117,24 +112,7 @@ public static class ScanReportJson
         WriteNullable(w, "medianMinimalL2", r.MedianMinimalL2);
         w.WriteNumber("gradientEvaluations", r.GradientEvaluations);
         w.WriteNumber("runtimeQueries", r.Queries);
-        w.WriteStartArray("curve");
-        foreach (var p in r.Curve)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("epsilon", p.Epsilon);
-            WriteProportion(w, "cleanAccuracy", p.CleanAccuracy);
-            WriteProportion(w, "robustAccuracy", p.RobustAccuracy);
-            WriteProportion(w, "attackSuccess", p.AttackSuccess);
-            WriteFinite(w, "meanPerturbation", p.MeanPerturbation);
-            // The sum is what merging needs: a mean over several shards is the sum of sums over the sum of counts.
-            WriteFinite(w, "perturbationSum", PerturbationSum(p));
-            WriteFinite(w, "medianPerturbation", p.MedianPerturbation);
-            w.WriteNumber("runtimeDisagreements", p.RuntimeDisagreements);
-            w.WriteNumber("attacked", p.Attacked);
-            if (p.Transfer is { } transfer) WriteProportion(w, "transfer", transfer);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        AttackJson.WriteCurve(w, r.Curve);
         w.WriteEndObject();
     }
 
@@ -196,7 +174,7 @@ public static class ScanReportJson
     };
 
     /// <summary>Loads a report written by <see cref="Write"/>. Proportions and intervals are recomputed from the counts.</summary>
-    /// <exception cref="InvalidInputException">The text is not a version-1 AdvScan report; carries the line.</exception>
+    /// <exception cref="InvalidInputException">The text is not a version-2 AdvScan report; carries the line.</exception>
     public static ScanReport Read(string json, string? file = null)
     {
         var root = LineAwareJson.ParseObject(json, file, "an AdvScan JSON report must be a JSON object");
@@ -232,19 +210,12 @@ public static class ScanReportJson
         var normText = r.String(o, "norm");
         var norm = NormNames.Parse(normText) ?? throw r.Fail(o["norm"], $"norm must be linf or l2, got '{normText}'");
         var epsilons = r.Array(o, "epsilons").Select(t => r.NumberValue(t, "epsilons[]")).ToList();
-        var written = new AttackSettings(norm, epsilons.Count > 0 ? epsilons.Max() : 0, r.Int(o, "steps"), r.OptionalNumber(o, "stepSize"),
-            r.Int(o, "restarts"), r.Bool(o, "randomStart"), r.OptionalInt(o, "targetClass"), r.Int(o, "queries"), Surrogate: r.OptionalString(o, "surrogate"));
+        var (written, keys) = AttackJson.ReadParameters(r, o, new AttackSettings(norm, epsilons.Count > 0 ? epsilons.Max() : 0));
         var config = new AttackConfig(r.String(o, "id"), r.String(o, "attack"), epsilons, written, r.Int(o, "line"));
         var settings = config.ToSettings(r.Long(o, "settingsSeed")) with { Epsilon = r.Number(o, "settingsEpsilon") };
-        var curve = r.Array(o, "curve").Select(t =>
-        {
-            var p = r.Object(t, "curve[]");
-            return new RobustnessPoint(r.Number(p, "epsilon"), r.Proportion(p, "cleanAccuracy"), r.Proportion(p, "robustAccuracy"),
-                r.Proportion(p, "attackSuccess"), r.Number(p, "meanPerturbation"), r.Number(p, "medianPerturbation"), r.Int(p, "runtimeDisagreements"),
-                r.Int(p, "attacked"), r.OptionalProportion(p, "transfer"));
-        }).ToList();
+        var curve = AttackJson.ReadCurve(r, o);
         var result = new RobustnessResult(r.String(o, "implementation"), norm, settings, curve, r.OptionalNumber(o, "medianMinimalL2"), r.Long(o, "gradientEvaluations"), r.Long(o, "runtimeQueries"));
-        return new AttackReport(config, result, r.OptionalNumber(o, "transferRate")) { Description = r.String(o, "description") };
+        return new AttackReport(config, result, r.OptionalNumber(o, "transferRate")) { Description = r.String(o, "description"), Keys = keys };
     }
 
     /// <summary>Sum of perturbation norms at one curve point, as written; merging adds these.</summary>

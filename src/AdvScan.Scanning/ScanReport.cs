@@ -20,6 +20,12 @@ public sealed record AttackReport(AttackConfig Config, RobustnessResult Result, 
 {
     /// <summary>The attack's own account of its settings (<see cref="IAttackInfo.Describe"/>), for every report.</summary>
     public string Description { get; init; } = "";
+
+    /// <summary>
+    /// The settings keys the attack declares (<see cref="IAttackInfo.Keys"/>): the parameters reports write
+    /// (<see cref="AttackParameters"/>). Empty for the worst case over attacks, which has no settings of its own.
+    /// </summary>
+    public IReadOnlyList<string> Keys { get; init; } = [];
 }
 
 /// <summary>Accuracy of one class, clean and under the strongest configured attack budget.</summary>

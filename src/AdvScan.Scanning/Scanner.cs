@@ -80,7 +80,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                 var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, Graph, runtime, dataset, device, Batches())
                     { Progress = stage, Observe = seen.Add, CancellationToken = cancellationToken };
                 var result = Located(file, attack.Line, () => RunAttack(attacks[i], run));
-                attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value) { Description = attacks[i].Describe(settings) });
+                attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value) { Description = attacks[i].Describe(settings), Keys = attacks[i].Keys });
             }
 
             // The worst case per example over the attacks of each norm, as an attack of its own (gates name it "all").

@@ -33,7 +33,7 @@ public sealed class AttackCommandTests : IDisposable
         return JsonDocument.Parse(File.ReadAllText(json)).RootElement;
     }
 
-    private static JsonElement Point(JsonElement report, int index = 0) => report.GetProperty("budgets")[index];
+    private static JsonElement Point(JsonElement report, int index = 0) => report.GetProperty("curve")[index];
 
     private static double Robust(JsonElement report, int index = 0) => Point(report, index).GetProperty("robustAccuracy").GetProperty("value").GetDouble();
 
@@ -115,13 +115,27 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_label_only_attack_says_so_from_its_declared_access_and_counts_queries_instead_of_graph_disagreements()
+    {
+        var json = files.PathOf("hsj.json");
+        var (exit, output, errors) = Advscan("--model", Model, "--data", Digits, "--attack", "hopskipjump", "--eps", "3", "--queries", "40", "--limit", "6", "--json", json);
+        Assert.True(exit == CliApp.Success, output + errors);
+        Assert.Contains("hopskipjump (label-only, queries ONNX Runtime)", output);
+        Assert.Contains("median queries", output);
+        Assert.DoesNotContain("runtime disagreements", output);
+        var attack = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("attack");
+        Assert.Equal("labels", attack.GetProperty("access").GetString());
+        Assert.Equal(["queries", "targetClass"], attack.GetProperty("parameters").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
     public void Transfer_from_another_mnist_model_is_weaker_than_white_box_pgd_and_reports_its_rate()
     {
         var surrogate = Path.Combine(ConfigFiles.Fixtures, "mnist-badnets.onnx");
         var transfer = Attack("transfer", "--attack", "transfer", "--surrogate", surrogate, "--eps", "0.1", "--steps", "20", "--limit", "100");
         var pgd = Attack("pgd", "--attack", "pgd", "--eps", "0.1", "--steps", "20", "--limit", "100");
         Assert.True(Robust(transfer) > Robust(pgd), $"transfer {Robust(transfer):P1} vs white-box {Robust(pgd):P1}");
-        var rate = Point(transfer).GetProperty("transferRate");
+        var rate = Point(transfer).GetProperty("transfer");
         Assert.InRange(rate.GetProperty("value").GetDouble(), 0.0, 1.0);
     }
 

@@ -47,7 +47,7 @@ public sealed class RobustnessAuditTests : IDisposable
         int exit = CliApp.Run(["attack", "--model", SignsPipeline.SignsModel, "--data", SignsPipeline.SignsFolder, "--attack", "pgd",
             "--eps", "0.03", "--steps", "5", "--seed", "4", "--batch", "64", "--json", json], new StringWriter(), new StringWriter());
         Assert.Equal(0, exit);
-        var cli = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("budgets")[0].GetProperty("robustAccuracy");
+        var cli = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("curve")[0].GetProperty("robustAccuracy");
         Assert.Equal(200, labels.Length);
         Assert.Equal(cli.GetProperty("trials").GetInt32(), labels.Length);
         Assert.Equal(cli.GetProperty("successes").GetInt32(), robust.Count(r => r));

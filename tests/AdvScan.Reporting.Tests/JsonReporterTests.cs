@@ -1,3 +1,4 @@
+using AdvScan.Attacks;
 using System.Globalization;
 using System.Text.Json;
 using AdvScan.Scanning;
@@ -53,6 +54,38 @@ public class JsonReporterTests
         Assert.Equal(expected.MeanPerturbation, point.GetProperty("meanPerturbation").GetDouble());
         Assert.Equal(expected.MedianPerturbation, point.GetProperty("medianPerturbation").GetDouble());
         Assert.Equal(4, point.GetProperty("runtimeDisagreements").GetInt32());
+    }
+
+    [Fact]
+    public async Task Attack_parameters_are_only_the_keys_each_attack_declares_and_read_back_to_the_same_bytes()
+    {
+        var report = SampleReports.Full();
+        var attacks = (await RootAsync(report)).GetProperty("attacks");
+        var pgd = attacks[0].GetProperty("parameters");
+        var square = attacks[1].GetProperty("parameters");
+        Assert.Equal(new Pgd().Keys, pgd.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(40, pgd.GetProperty("steps").GetInt32());
+        // Square takes no steps, step size or restarts: a report that showed them would describe an attack that did not run.
+        Assert.Equal(new SquareAttack().Keys, square.EnumerateObject().Select(p => p.Name));
+        Assert.False(square.TryGetProperty("steps", out _));
+        Assert.False(attacks[1].TryGetProperty("steps", out _));
+
+        var written = ScanReportJson.Serialize(report);
+        var reread = ScanReportJson.Read(written, "report.json");
+        Assert.Equal(new Pgd().Keys, reread.Attacks[0].Keys);
+        Assert.Equal(report.Attacks[0].Config.Settings, reread.Attacks[0].Config.Settings);
+        Assert.Equal(written, ScanReportJson.Serialize(reread));
+    }
+
+    [Fact]
+    public void A_parameter_the_attack_declares_with_a_value_of_the_wrong_type_is_refused_on_its_line()
+    {
+        var written = ScanReportJson.Serialize(SampleReports.Full());
+        var forged = written.Replace("\"steps\": 40", "\"steps\": \"many\"", StringComparison.Ordinal);
+        Assert.NotEqual(written, forged);
+        var error = Assert.Throws<InvalidInputException>(() => ScanReportJson.Read(forged, "shard.json"));
+        Assert.Contains("steps", error.Problem);
+        Assert.NotNull(error.Line);
     }
 
     [Fact]

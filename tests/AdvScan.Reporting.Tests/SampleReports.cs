@@ -79,8 +79,8 @@ internal static class SampleReports
                 fooled == 0 ? 0 : normSums[b] / fooled, fooled == 0 ? 0 : normSums[b] / fooled * 0.9, disagreements[b], n.Correct);
         }).ToList();
         var result = new RobustnessResult(config.Attack, config.Norm, config.ToSettings(1234), curve, medianMinimal, 40L * n.Examples, 0);
-        var description = config.Attack == "pgd" ? new Pgd().Describe(config.Settings) : new SquareAttack().Describe(config.Settings);
-        return new AttackReport(config, result, transfer) { Description = description };
+        IAttackInfo attack = config.Attack == "pgd" ? new Pgd() : new SquareAttack();
+        return new AttackReport(config, result, transfer) { Description = attack.Describe(config.Settings), Keys = attack.Keys };
     }
 
     /// <summary>Two 28x28 grayscale digits and one 32x32 RGB image, with a visible stripe perturbation.</summary>

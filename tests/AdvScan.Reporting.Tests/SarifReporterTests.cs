@@ -108,7 +108,7 @@ public class SarifReporterTests
         Assert.Equal(measured.Lower, properties.GetProperty("ciLower").GetDouble());
         Assert.Equal(0.7, properties.GetProperty("threshold").GetDouble());
         Assert.Equal(0.3, properties.GetProperty("epsilon").GetDouble());
-        Assert.Equal(40, properties.GetProperty("steps").GetInt32());
+        Assert.Equal(40, properties.GetProperty("parameters").GetProperty("steps").GetInt32());
     }
 
     [Fact]

@@ -120,11 +120,11 @@ public sealed class SpatialAttackTests : IDisposable
         var (exit, output, errors) = Run("attack", "--model", Path.Combine(ConfigFiles.Fixtures, "mnist-cnn.onnx"), "--data", Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte"),
             "--labels", Path.Combine(ConfigFiles.Fixtures, "mnist-test-labels-idx1-ubyte"), "--attack", "spatial", "--limit", "30", "--grid", "3,3", "--json", json);
         Assert.True(exit == CliApp.Success, output + errors);
-        Assert.Contains("attack:     spatial, spatial, rotation +-30 deg, translation +-3 px at eps 1", output);
+        Assert.Contains("attack:     spatial (label-only, queries ONNX Runtime), spatial, rotation +-30 deg, translation +-3 px at eps 1", output);
         Assert.Contains("eps 1:", output);
         Assert.Contains("median queries", output);
         Assert.DoesNotContain("runtime disagreements", output);
-        var budget = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("budgets")[0];
+        var budget = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("curve")[0];
         Assert.True(budget.GetProperty("robustAccuracy").GetProperty("lower").GetDouble() <= budget.GetProperty("robustAccuracy").GetProperty("value").GetDouble());
 
         var (badExit, _, badErrors) = Run("attack", "--model", Path.Combine(ConfigFiles.Fixtures, "mnist-cnn.onnx"), "--data", Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte"),

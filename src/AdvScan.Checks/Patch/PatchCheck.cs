@@ -28,11 +28,13 @@ public sealed class PatchCheck : IScanCheck
 
     public IReadOnlyList<ConfigKey> Keys { get; } = PatchConfig.Keys;
 
-    public IReadOnlyList<MetricDefinition> Metrics { get; } =
-    [
-        new("patchSuccess", MetricDirection.LowerIsBetter, MetricUnit.Proportion, SuccessRule, "patch success", BudgetKey: "area"),
-        new("patchControlSuccess", MetricDirection.LowerIsBetter, MetricUnit.Proportion, ControlRule, "random-patch control success", BudgetKey: "area"),
-    ];
+    /// <summary>Held-out success of the strongest patch found, per area.</summary>
+    public static MetricDefinition Success { get; } = new("patchSuccess", MetricDirection.LowerIsBetter, MetricUnit.Proportion, SuccessRule, "patch success", BudgetKey: "area");
+
+    /// <summary>Held-out success of a random patch of the same area: the baseline the patch is read against.</summary>
+    public static MetricDefinition ControlSuccess { get; } = new("patchControlSuccess", MetricDirection.LowerIsBetter, MetricUnit.Proportion, ControlRule, "random-patch control success", BudgetKey: "area");
+
+    public IReadOnlyList<MetricDefinition> Metrics { get; } = [Success, ControlSuccess];
 
     public CheckSettings Configure(ConfigSection section) => PatchConfig.Read(section);
 

@@ -56,8 +56,8 @@ internal sealed class PatchRun(CheckContext context, PatchSettings settings)
             var eligible = verdicts.Where(v => v.Eligible).ToList();
             var success = Proportion.Of(eligible.Count(v => v.Success), eligible.Count);
             var controlSuccess = Proportion.Of(eligible.Count(v => v.ControlSuccess), eligible.Count);
-            metrics.Add(MetricValue.Of("patchSuccess", success, area, settings.Restarts > 1 ? Invariant($"{goal}, strongest of {settings.Restarts} restarts") : goal));
-            metrics.Add(MetricValue.Of("patchControlSuccess", controlSuccess, area, "random-patch control"));
+            metrics.Add(MetricValue.Of(PatchCheck.Success.Name, success, area, settings.Restarts > 1 ? Invariant($"{goal}, strongest of {settings.Restarts} restarts") : goal));
+            metrics.Add(MetricValue.Of(PatchCheck.ControlSuccess.Name, controlSuccess, area, "random-patch control"));
             summary.Add([Invariant($"{area}"), Across(geometry),
                 Percent(success), Interval(success), Percent(controlSuccess), Interval(controlSuccess),
                 Invariant($"{patch.TrainSuccess:P1}"), Invariant($"{found.Kept + 1} of {found.Scores.Count}"),

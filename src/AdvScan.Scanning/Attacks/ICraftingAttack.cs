@@ -13,8 +13,11 @@ namespace AdvScan.Scanning.Attacks;
 /// </summary>
 public interface ICraftingAttack : IAttackInfo
 {
+    /// <summary>What the attack sees of the target (gradients, scores, labels) or whether it crafts on a surrogate.</summary>
+    AttackAccess Access { get; }
+
     /// <summary>Whether the attack crafts on the target's own differentiable graph (which the scanner then imports).</summary>
-    bool NeedsTargetGraph { get; }
+    bool NeedsTargetGraph => Access == AttackAccess.Gradients;
 
     /// <summary>Prepares crafting for one run; the result is disposed when the run ends (a surrogate's graph, say).</summary>
     PreparedCraft Prepare(AttackRun run);

@@ -16,7 +16,7 @@ public sealed class TransferAttack(IEnumerable<IEvasionAttack> attacks) : ICraft
     public string Name => "transfer";
     public IReadOnlyList<Norm> Norms => pgd.Norms;
     public IReadOnlyList<string> Keys { get; } = [AttackKeys.Surrogate, AttackKeys.Steps, AttackKeys.StepSize, AttackKeys.Restarts, AttackKeys.RandomStart, AttackKeys.TargetClass];
-    public bool NeedsTargetGraph => false;
+    public AttackAccess Access => AttackAccess.Surrogate;
 
     public string Describe(AttackSettings settings) =>
         AttackKeys.Describe(settings, $"crafted on {Path.GetFileName(settings.Surrogate ?? "?")}", AttackKeys.Invariant($"PGD {settings.Steps} steps"));

@@ -5,7 +5,7 @@ namespace AdvScan.Scanning.Attacks;
 /// <summary>A registered <see cref="IEvasionAttack"/> run by the scanner: crafted on the target's graph, judged by ONNX Runtime.</summary>
 internal sealed class WhiteBoxAttack(IEvasionAttack attack) : RegisteredAttack(attack)
 {
-    public override bool NeedsTargetGraph => true;
+    public override AttackAccess Access => AttackAccess.Gradients;
 
     public override PreparedCraft Prepare(AttackRun run) => new(RobustnessEvaluation.WhiteBox(attack, run.Graph(), run.Dataset.Mapping));
 }
@@ -13,7 +13,7 @@ internal sealed class WhiteBoxAttack(IEvasionAttack attack) : RegisteredAttack(a
 /// <summary>A registered <see cref="IScoreBasedAttack"/> run by the scanner: it queries ONNX Runtime itself.</summary>
 internal sealed class ScoreBasedAttack(IScoreBasedAttack attack) : RegisteredAttack(attack)
 {
-    public override bool NeedsTargetGraph => false;
+    public override AttackAccess Access => attack.Access;
 
     public override PreparedCraft Prepare(AttackRun run) =>
         new(RobustnessEvaluation.BlackBox(attack, new RuntimeOracle(run.Runtime, run.Dataset.Mapping.ToModelInputHost)));
@@ -28,6 +28,6 @@ internal abstract class RegisteredAttack(IAttackInfo info) : ICraftingAttack
     public AttackDefaults Defaults => info.Defaults;
     public IReadOnlyList<string> Keys => info.Keys;
     public string Describe(AttackSettings settings) => info.Describe(settings);
-    public abstract bool NeedsTargetGraph { get; }
+    public abstract AttackAccess Access { get; }
     public abstract PreparedCraft Prepare(AttackRun run);
 }

@@ -22,7 +22,7 @@ public sealed class SpatialAttack : ICraftingAttack
     public IReadOnlyList<Norm> Norms { get; } = [Norm.Spatial];
     public AttackDefaults Defaults { get; } = new(Steps: 0, RandomStart: false, Queries: 10);
     public IReadOnlyList<string> Keys { get; } = [AttackKeys.Queries, AttackKeys.Rotation, AttackKeys.Translation, AttackKeys.Grid, AttackKeys.TargetClass];
-    public bool NeedsTargetGraph => false;
+    public AttackAccess Access => AttackAccess.Labels;
 
     public string Describe(AttackSettings s)
     {
