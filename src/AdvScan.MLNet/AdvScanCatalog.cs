@@ -17,4 +17,16 @@ public static class AdvScanCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return new RobustnessScanEstimator(modelPath, imageColumn, labelColumn, options ?? new RobustnessScanOptions());
     }
+
+    /// <summary>
+    /// The step saved by <see cref="RobustnessScanTransformer.Save"/> for the ONNX model at <paramref name="modelPath"/>:
+    /// its Fit returns the saved report and STRIP guard without scanning or calibrating again (the model must have the
+    /// SHA-256 it was saved for). Columns and options come from the file.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The file is not a step file for this model; the message names the file.</exception>
+    public static RobustnessScanEstimator LoadScanRobustness(this TransformsCatalog catalog, string modelPath, string stepFile)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new RobustnessScanEstimator(modelPath, stepFile);
+    }
 }

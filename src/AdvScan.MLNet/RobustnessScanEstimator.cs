@@ -19,6 +19,9 @@ namespace AdvScan.MLNet;
 public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransformer>
 {
     private readonly PipelineColumns columns;
+    private readonly string modelSha256;
+    private readonly ScanStepFile? saved;
+    private readonly string? stepFile;
 
     internal RobustnessScanEstimator(string modelPath, string imageColumn, string labelColumn, RobustnessScanOptions options)
     {
@@ -26,7 +29,20 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
         Options = options;
         // The model's own conventions give the input size the pixel column must have; read once, before data flows.
         var model = OnnxModel.Load(ModelPath);
+        modelSha256 = model.Sha256;
         columns = new PipelineColumns(imageColumn, labelColumn, ModelConventions.InputSpecOf(model), options);
+    }
+
+    /// <summary>The step as saved by <see cref="RobustnessScanTransformer.Save"/>: Fit neither scans nor calibrates.</summary>
+    internal RobustnessScanEstimator(string modelPath, string stepFile)
+    {
+        ModelPath = Path.GetFullPath(modelPath);
+        var model = OnnxModel.Load(ModelPath);
+        modelSha256 = model.Sha256;
+        saved = ScanStepFile.Read(stepFile, model.Sha256);
+        this.stepFile = stepFile;
+        Options = saved.Options;
+        columns = new PipelineColumns(saved.ImageColumn, saved.LabelColumn, ModelConventions.InputSpecOf(model), Options);
     }
 
     public string ModelPath { get; }
@@ -50,7 +66,7 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
             shape = ml.Transforms.CopyColumns(AdvScanColumns.AdversarialPrediction, columns.Label).GetOutputSchema(shape);
             shape = ml.Transforms.CustomMapping<NoColumns, AuditShape>((_, _) => { }, null).GetOutputSchema(shape);
         }
-        if (Options.StripGuard is not null)
+        if (Options.StripGuard is not null || saved?.Guard is not null)
             shape = ml.Transforms.CustomMapping<NoColumns, StripShape>((_, _) => { }, null).GetOutputSchema(shape);
         return shape;
     }
@@ -78,9 +94,10 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
     public RobustnessScanTransformer Fit(IDataView input, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var geometry = new ImageGeometry(columns.Channels, columns.Height, columns.Width);
+        if (saved is not null) return Restore(input, geometry);
         columns.Check(input.Schema);
         var (pixels, labels) = columns.Read(input, cancellationToken);
-        var geometry = new ImageGeometry(columns.Channels, columns.Height, columns.Width);
         var source = new DataViewDatasetSource($"IDataView column '{columns.Image}'", pixels, labels, geometry);
         var (report, config) = Compose((scanner, config) => (scanner.Run(config, new ScanOptions(Options.Device), progress, cancellationToken), config), source);
         if (Options.ThrowOnFailedGate && !report.Passed) throw new RobustnessGateException(report);
@@ -91,7 +108,17 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
             var clean = strip.CalibrationData is { } calibration ? columns.ReadImages(calibration, cancellationToken) : pixels;
             guard = StripGuard.Calibrate(ModelPath, config, clean, geometry, strip);
         }
-        return new RobustnessScanTransformer(columns, report, audit, guard);
+        return new RobustnessScanTransformer(columns, modelSha256, report, audit, guard);
+    }
+
+    /// <summary>The saved step: its report and guard as saved; only the audit (which attacks the rows it is given) is rebuilt from the options.</summary>
+    private RobustnessScanTransformer Restore(IDataView input, ImageGeometry geometry)
+    {
+        columns.Check(input.Schema, labelRequired: false);
+        var config = Compose((_, config) => config);
+        var audit = !Options.AuditColumns || config.Attacks.Count == 0 ? null : new RowAudit(ModelPath, config, AuditAttackOf(config), geometry);
+        var guard = saved!.Guard is { } g ? StripGuard.Restore(ModelPath, config, geometry, g, stepFile!) : null;
+        return new RobustnessScanTransformer(columns, modelSha256, saved.Report, audit, guard);
     }
 
     /// <summary>The scanner (with the pipeline's rows as its data source when given) and the config it runs.</summary>

@@ -16,10 +16,12 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
 {
     private readonly PipelineColumns columns;
     private readonly RowAudit? audit;
+    private readonly string modelSha256;
 
-    internal RobustnessScanTransformer(PipelineColumns columns, ScanReport report, RowAudit? audit, StripGuard? guard)
+    internal RobustnessScanTransformer(PipelineColumns columns, string modelSha256, ScanReport report, RowAudit? audit, StripGuard? guard)
     {
         this.columns = columns;
+        this.modelSha256 = modelSha256;
         this.audit = audit;
         Report = report;
         Guard = guard;
@@ -72,11 +74,23 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
     /// CustomMapping with a [CustomMappingFactoryAttribute] factory, saves only the contract name and the name of the
     /// assembly holding the factory (a saved zip's Model.key holds nothing else): the factory is rebuilt
     /// with no state, so the model bytes, options and STRIP calibration could not travel inside the zip, and a per-row
-    /// mapping could not run the batched audit. Save the fitted chain without this step.
+    /// mapping could not run the batched audit. Save the fitted chain without this step, and this step with <see cref="Save"/>.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException("the AdvScan step cannot be saved with mlContext.Model.Save: ML.NET 5.0.1 keeps ModelSaveContext's writers, " +
-            "VersionInfo, ModelLoadContext and LoadableClassAttribute internal; save the fitted chain without this step");
+            "VersionInfo, ModelLoadContext and LoadableClassAttribute internal; save the fitted chain without this step, and this step with its Save(path)");
+
+    /// <summary>
+    /// Saves what ML.NET cannot (see <see cref="ICanSaveModel.Save"/>) to a file of its own, to keep beside the ML.NET
+    /// model: the columns, the options, the scan report and the STRIP guard's calibration, bound to the ONNX model's
+    /// SHA-256. <see cref="AdvScanCatalog.LoadScanRobustness"/> reads it back into a step whose Fit neither scans nor
+    /// calibrates, in any <see cref="MLContext"/>. Written atomically; a link at <paramref name="path"/> is refused.
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        new ScanStepFile(modelSha256, columns.Image, columns.Label, columns.Options, Report, Guard is null ? null : SavedGuard.Of(Guard)).Write(path);
+    }
 
     /// <summary>Releases the STRIP guard's ONNX Runtime session.</summary>
     public void Dispose() => Guard?.Dispose();

@@ -47,14 +47,35 @@ public sealed class StripGuard : IDisposable
         int size = geometry.PixelsPerImage;
         var pixels = new float[count * size];
         for (int i = 0; i < count; i++) clean[order[i]].CopyTo(pixels, i * size);
+        return Open(modelPath, config, geometry, oracle => StripDetector.Calibrate(oracle, pixels, [count, geometry.Channels, geometry.Height, geometry.Width],
+            new StripOptions(options.Overlays, options.FalseRejectionRate, seed)), count);
+    }
+
+    /// <summary>A guard calibrated earlier, read back from a step file: nothing is calibrated again.</summary>
+    internal static StripGuard Restore(string modelPath, ScanConfig config, ImageGeometry geometry, SavedGuard saved, string stepFile)
+    {
+        if (!saved.ImageShape.SequenceEqual(new long[] { geometry.Channels, geometry.Height, geometry.Width }))
+            throw new InvalidInputException(stepFile, $"the saved STRIP guard takes [{string.Join(",", saved.ImageShape)}] images, the step's image column holds [{geometry.Channels},{geometry.Height},{geometry.Width}]");
+        // The parts come from a file: a size that does not fit is the file's fault, and said so.
+        try
+        {
+            return Open(modelPath, config, geometry, oracle => StripDetector.Restore(oracle, saved.Overlays, saved.ImageShape, saved.Threshold, saved.CalibrationEntropies, saved.Options),
+                saved.CalibrationRows);
+        }
+        catch (InvalidInputException e) when (e.File is null)
+        {
+            throw new InvalidInputException(stepFile, e.Problem, inner: e);
+        }
+    }
+
+    private static StripGuard Open(string modelPath, ScanConfig config, ImageGeometry geometry, Func<RuntimeOracle, StripDetector> detector, int calibrationRows)
+    {
         var model = OnnxModel.Load(modelPath);
         var runtime = RuntimeSessions.Open(model);
         try
         {
             var oracle = new RuntimeOracle(runtime, DataViewDatasetSource.MappingOf(config, model).ToModelInputHost);
-            var detector = StripDetector.Calibrate(oracle, pixels, [count, geometry.Channels, geometry.Height, geometry.Width],
-                new StripOptions(options.Overlays, options.FalseRejectionRate, seed));
-            return new StripGuard(runtime, detector, geometry, count);
+            return new StripGuard(runtime, detector(oracle), geometry, calibrationRows);
         }
         catch
         {

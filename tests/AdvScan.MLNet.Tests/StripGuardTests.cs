@@ -52,6 +52,65 @@ public sealed class StripGuardTests(BadnetsDigits digits, ITestOutputHelper outp
         Assert.Equal(triggered.Take(5), unlabelled.GetColumn<bool>(AdvScanColumns.SuspectedTrigger));
     }
 
+    [Fact]
+    public void The_fitted_step_saved_beside_the_model_reloads_in_a_fresh_MLContext_and_flags_the_same_rows_without_refitting()
+    {
+        var file = Path.Combine(folder, "digits.advscan-step.json");
+        float[] entropies;
+        bool[] triggered;
+        string report;
+        double threshold;
+        {
+            var ml = new MLContext(seed: 1);
+            using var step = ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label), BadnetsDigits.Options())
+                .Fit(BadnetsDigits.Vectors(ml, digits.Sample));
+            step.Save(file);
+            entropies = step.Transform(BadnetsDigits.Vectors(ml, digits.Held)).GetColumn<float>(AdvScanColumns.StripEntropy).ToArray();
+            triggered = Flags(step, BadnetsDigits.Vectors(ml, digits.Triggered));
+            report = Reporting.ScanReportJson.Serialize(step.Report);
+            threshold = step.Guard!.Threshold;
+        }
+
+        // A fresh context, fitted on triggered digits only: a guard calibrated on these would take a far lower threshold,
+        // so equal figures show nothing was calibrated (or scanned) again.
+        var fresh = new MLContext(seed: 99);
+        using var loaded = fresh.Transforms.LoadScanRobustness(BadnetsDigits.Model, file).Fit(BadnetsDigits.Vectors(fresh, digits.Triggered));
+        Assert.Equal(threshold, loaded.Guard!.Threshold);
+        Assert.Equal(report, Reporting.ScanReportJson.Serialize(loaded.Report));
+        Assert.Equal(entropies, loaded.Transform(BadnetsDigits.Vectors(fresh, digits.Held)).GetColumn<float>(AdvScanColumns.StripEntropy));
+        Assert.Equal(triggered, Flags(loaded, BadnetsDigits.Vectors(fresh, digits.Triggered)));
+        Assert.Contains(triggered, f => f);
+    }
+
+    [Fact]
+    public void A_step_file_for_another_model_or_tampered_with_is_refused_in_one_line_naming_the_file()
+    {
+        var ml = new MLContext(seed: 1);
+        var file = Path.Combine(folder, "step.json");
+        using (var step = ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label), BadnetsDigits.Options())
+            .Fit(BadnetsDigits.Vectors(ml, digits.Sample)))
+            step.Save(file);
+        var text = File.ReadAllText(file);
+
+        var other = Assert.Throws<InvalidInputException>(() => ml.Transforms.LoadScanRobustness(BadnetsDigits.Fixture("mnist-cnn.onnx"), file));
+        Assert.Contains("was saved for the model with SHA-256", other.Message);
+        Assert.Equal(file, other.File);
+
+        foreach (var (tag, forged) in new[]
+        {
+            ("truncated", text[..(text.Length / 2)]),
+            ("overlays", System.Text.RegularExpressions.Regex.Replace(text, "\"overlays\": \\d+", "\"overlays\": 3")),
+            ("threshold", System.Text.RegularExpressions.Regex.Replace(text, "\"threshold\": [^,]+", "\"threshold\": \"low\"")),
+        })
+        {
+            var path = Path.Combine(folder, tag + ".json");
+            File.WriteAllText(path, forged);
+            Assert.NotEqual(text, forged);
+            var error = Assert.ThrowsAny<InvalidInputException>(() => ml.Transforms.LoadScanRobustness(BadnetsDigits.Model, path).Fit(BadnetsDigits.Vectors(ml, digits.Held)));
+            Assert.DoesNotContain("\n", error.Message);
+        }
+    }
+
     /// <summary>A digit as served: pixels, no label.</summary>
     public sealed class ServedDigit
     {

@@ -37,6 +37,27 @@ public sealed class StripDetector
     /// <summary>The share of the calibration images the threshold rejects (at most the requested rate).</summary>
     public double CalibrationFalseRejection => CalibrationEntropies.Count(e => e < Threshold) / (double)CalibrationEntropies.Count;
 
+    /// <summary>The overlay images ([<see cref="StripOptions.Overlays"/>, C, H, W] pixels in [0,1]): with the threshold, all a saved detector needs.</summary>
+    public ReadOnlySpan<float> OverlayPixels => overlays;
+
+    /// <summary>
+    /// A detector calibrated earlier (its overlays, threshold and calibration entropies read back from a saved file),
+    /// scoring with <paramref name="oracle"/>. Sizes are checked against each other, since the parts come from a file.
+    /// </summary>
+    public static StripDetector Restore(IScoreOracle oracle, float[] overlays, long[] imageShape, double threshold, IReadOnlyList<double> calibrationEntropies, StripOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(oracle);
+        options.Validate();
+        if (imageShape.Length != 3 || imageShape.Any(d => d < 1))
+            throw new InvalidInputException(null, $"a STRIP detector's image shape must be [C,H,W] of positive sizes, got [{string.Join(",", imageShape)}]");
+        long size = imageShape[0] * imageShape[1] * imageShape[2];
+        if (overlays.Length != options.Overlays * size)
+            throw new InvalidInputException(null, $"a STRIP detector with {options.Overlays} overlays of {size} values needs {options.Overlays * size} overlay values, got {overlays.Length}");
+        if (!double.IsFinite(threshold) || calibrationEntropies.Count < 2 || calibrationEntropies.Any(e => !double.IsFinite(e)))
+            throw new InvalidInputException(null, "a STRIP detector needs a finite threshold and at least 2 finite calibration entropies");
+        return new StripDetector(oracle, overlays, imageShape, threshold, calibrationEntropies.Order().ToArray(), options);
+    }
+
     /// <summary>
     /// Draws the overlays from <paramref name="clean"/> ([N,C,H,W] pixels in [0,1]) with the options' seed and sets the
     /// threshold at the empirical quantile of the clean images' own entropies for the false-rejection rate (no
