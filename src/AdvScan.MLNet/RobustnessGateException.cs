@@ -6,5 +6,6 @@ namespace AdvScan.MLNet;
 public sealed class RobustnessGateException(ScanReport report)
     : Exception("AdvScan robustness gate failed: " + string.Join("; ", report.Gates.Where(g => g.Status == GateStatus.Fail).Select(g => g.Message)))
 {
+    /// <summary>The scan Fit ran, every gate verdict included.</summary>
     public ScanReport Report { get; } = report;
 }

@@ -45,7 +45,10 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
         columns = new PipelineColumns(saved.ImageColumn, saved.LabelColumn, ModelConventions.InputSpecOf(model), Options);
     }
 
+    /// <summary>The ONNX model scanned, as a full path.</summary>
     public string ModelPath { get; }
+
+    /// <summary>What Fit runs: the config or the one attack and gate, the STRIP guard, the pixel conventions.</summary>
     public RobustnessScanOptions Options { get; }
 
     /// <summary>
@@ -88,6 +91,7 @@ public sealed class RobustnessScanEstimator : IEstimator<RobustnessScanTransform
     /// <summary>Whether the scan runs an attack, whose per-row outcomes then fill the audit columns.</summary>
     private bool HasAudit => Options.AuditColumns && (Options.ConfigPath is null || Compose((scanner, config) => config.Attacks.Count > 0));
 
+    /// <summary>Runs the scan over <paramref name="input"/> (or, for a loaded step, restores it) and throws <see cref="RobustnessGateException"/> on a failed gate.</summary>
     public RobustnessScanTransformer Fit(IDataView input) => Fit(input, null, CancellationToken.None);
 
     /// <summary><see cref="Fit(IDataView)"/> with progress and cancellation for long scans.</summary>

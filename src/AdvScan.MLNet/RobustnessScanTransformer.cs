@@ -43,12 +43,14 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
     /// </summary>
     public bool IsRowToRowMapper => true;
 
+    /// <summary>The input columns and the ones this step adds (audit and STRIP columns, as configured).</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         columns.Check(inputSchema, labelRequired: false);
         return ScanDataView.OutputSchema(inputSchema, columns, audit is not null, Guard is not null);
     }
 
+    /// <summary>The input rows, unchanged, with the step's columns computed lazily when read.</summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -56,6 +58,7 @@ public sealed class RobustnessScanTransformer : ITransformer, IDisposable
         return new ScanDataView(input, columns, audit, Guard);
     }
 
+    /// <summary>A row-by-row mapper for PredictionEngine: the STRIP guard's columns (refused while audit columns would be computed).</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);

@@ -88,5 +88,6 @@ public sealed class StripGuard : IDisposable
     public double Entropy(float[] pixels) =>
         Detector.Entropies(pixels, [1, geometry.Channels, geometry.Height, geometry.Width])[0];
 
+    /// <summary>Releases the guard's ONNX Runtime session.</summary>
     public void Dispose() => runtime.Dispose();
 }
