@@ -34,6 +34,9 @@ internal sealed class ArgumentReader
     public string Positional(int index, string what) =>
         index < _positionals.Count ? _positionals[index] : throw new InvalidInputException(null, $"missing {what}");
 
+    /// <summary>Whether the option was given, without reading it.</summary>
+    public bool Has(string name) => _options.ContainsKey(name);
+
     public bool Flag(string name)
     {
         _consumed.Add(name);

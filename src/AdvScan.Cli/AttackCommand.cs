@@ -90,6 +90,14 @@ internal static class AttackCommand
     private sealed record Request(string Model, string Data, string? Labels, string Attack, IReadOnlyList<double> Epsilons, AttackSettings Settings,
         string? Surrogate, int? Limit, int Seed, int Batch, string Device, string? Json, string? SaveExamples, InputSpecOverrides Spec, bool SkipInvalid, string? DataRoot);
 
+    /// <summary>The options that set an attack settings key (<see cref="AttackKeys"/>).</summary>
+    private static readonly (string Option, string Key)[] KeyOptions =
+    [
+        ("--steps", AttackKeys.Steps), ("--step-size", AttackKeys.StepSize), ("--restarts", AttackKeys.Restarts), ("--no-random-start", AttackKeys.RandomStart),
+        ("--targeted", AttackKeys.TargetClass), ("--queries", AttackKeys.Queries), ("--surrogate", AttackKeys.Surrogate), ("--rotation", AttackKeys.Rotation),
+        ("--translation", AttackKeys.Translation), ("--grid", AttackKeys.Grid),
+    ];
+
     private static Request Read(ArgumentReader args, Scanner scanner)
     {
         var model = args.String("--model") ?? throw new InvalidInputException(null, "missing --model (advscan attack --model m.onnx --data D --attack pgd)");
@@ -103,6 +111,11 @@ internal static class AttackCommand
         var supported = attack.Norms;
         if (!supported.Contains(norm))
             throw new InvalidInputException(null, $"the {name} attack does not support the {NormName(norm)} norm; use {string.Join(" or ", supported.Select(n => "--norm " + NormName(n)))}");
+
+        // An option sets one settings key; given to an attack that does not declare that key it would silently mean nothing.
+        foreach (var (option, key) in KeyOptions)
+            if (args.Has(option) && !attack.Keys.Contains(key))
+                throw new InvalidInputException(null, $"option {option} only applies to attacks that read \"{key}\" ({string.Join(", ", scanner.Registry.Attacks.Where(a => a.Keys.Contains(key)).Select(a => a.Name))}), not {name}");
 
         var epsilons = Epsilons(args.String("--eps"), norm);
         var settings = new AttackSettings(
@@ -124,9 +137,6 @@ internal static class AttackCommand
             ResourceLimits.Check((long)r * t * t, ResourceLimits.Of(nameof(ResourceLimits.MaxQueries)), "--grid");
             settings = settings with { GridRotations = r, GridTranslations = t };
         }
-        foreach (var (option, key) in new[] { ("--rotation", AttackKeys.Rotation), ("--translation", AttackKeys.Translation), ("--grid", AttackKeys.Grid) })
-            if (args.String(option) is not null && !attack.Keys.Contains(key))
-                throw new InvalidInputException(null, $"option {option} only applies to attacks that read \"{key}\" (spatial), not {name}");
         if (settings.Rotation is { } degrees && (!double.IsFinite(degrees) || degrees < 0 || degrees > 180))
             throw new InvalidInputException(null, string.Create(CultureInfo.InvariantCulture, $"option --rotation expects degrees in [0, 180], got {degrees}"));
         if (settings.Translation is { } shift && (!double.IsFinite(shift) || shift < 0 || shift > 10_000))
@@ -137,8 +147,6 @@ internal static class AttackCommand
         bool takesSurrogate = attack.Keys.Contains(AttackKeys.Surrogate);
         if (takesSurrogate && surrogate is null)
             throw new InvalidInputException(null, $"a {name} attack needs --surrogate <model.onnx>, a differentiable model with the same input to craft the examples on");
-        if (!takesSurrogate && surrogate is not null)
-            throw new InvalidInputException(null, $"--surrogate only applies to attacks that craft on a surrogate (transfer), not {name}");
         settings = settings with { Surrogate = surrogate };
 
         var device = (args.String("--device") ?? "cpu").Trim().ToLowerInvariant();

@@ -115,6 +115,17 @@ public sealed class AttackCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_option_for_a_settings_key_the_attack_does_not_declare_is_refused_instead_of_silently_ignored()
+    {
+        var (exit, _, errors) = Advscan("--model", Model, "--data", Digits, "--attack", "square", "--eps", "0.3", "--steps", "40");
+        Assert.Equal(CliApp.BadInput, exit);
+        Assert.Contains("option --steps only applies to attacks that read \"steps\" (", errors);
+        Assert.Contains("pgd", errors);
+        Assert.EndsWith("not square", errors.TrimEnd());
+        Assert.DoesNotContain("square,", errors);
+    }
+
+    [Fact]
     public void A_label_only_attack_says_so_from_its_declared_access_and_counts_queries_instead_of_graph_disagreements()
     {
         var json = files.PathOf("hsj.json");

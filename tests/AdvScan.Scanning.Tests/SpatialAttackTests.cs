@@ -130,7 +130,7 @@ public sealed class SpatialAttackTests : IDisposable
         var (badExit, _, badErrors) = Run("attack", "--model", Path.Combine(ConfigFiles.Fixtures, "mnist-cnn.onnx"), "--data", Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte"),
             "--labels", Path.Combine(ConfigFiles.Fixtures, "mnist-test-labels-idx1-ubyte"), "--attack", "pgd", "--rotation", "10");
         Assert.Equal(CliApp.BadInput, badExit);
-        Assert.Contains("--rotation only applies to attacks that read \"rotation\" (spatial)", badErrors);
+        Assert.Contains("--rotation only applies to attacks that read \"rotation\" (spatial), not pgd", badErrors);
 
         var config = files.Write("shards.json", """
               "attacks": [ { "id": "turn", "attack": "spatial", "eps": [0.5, 1] } ],
