@@ -21,12 +21,12 @@ public sealed record SequentialScan(int SampleSize, int ExamplesUsed, double Con
 /// threshold; the scan stops when every gate is. Figures that are not one Bernoulli outcome per example (runtime
 /// disagreement, sums over attacks; a check's metrics) cannot be settled early: a gate on one runs the whole sample.
 /// </summary>
-internal sealed class SequentialGates
+public sealed class SequentialGates
 {
     private readonly List<(GateConfig Gate, ConfidenceSequence? Sequence)> gates;
     private int fed;
 
-    public SequentialGates(IReadOnlyList<GateConfig> gates, double confidence)
+    internal SequentialGates(IReadOnlyList<GateConfig> gates, double confidence)
     {
         Confidence = confidence;
         this.gates = gates.Select(g => (g, Settleable(g) ? new ConfidenceSequence(1 - confidence) : null)).ToList();
@@ -41,7 +41,7 @@ internal sealed class SequentialGates
     /// Feeds the outcomes of the examples at positions from the last call up to <paramref name="used"/>, read from the
     /// attack reports of the examples used so far (worst cases included) and the clean verdicts.
     /// </summary>
-    public void Feed(IReadOnlyList<AttackReport> attacks, IReadOnlyList<bool> cleanCorrect, int used)
+    internal void Feed(IReadOnlyList<AttackReport> attacks, IReadOnlyList<bool> cleanCorrect, int used)
     {
         foreach (var (gate, sequence) in gates)
         {
@@ -73,7 +73,7 @@ internal sealed class SequentialGates
     }
 
     /// <summary>Whether every gate is settled (false when there are none: nothing to decide early, the whole sample runs).</summary>
-    public bool AllSettled => gates.Count > 0 && gates.All(g => g.Sequence is { } s && Settled(g.Gate, s) is not null);
+    internal bool AllSettled => gates.Count > 0 && gates.All(g => g.Sequence is { } s && Settled(g.Gate, s) is not null);
 
     private static bool? Settled(GateConfig gate, ConfidenceSequence sequence)
     {
@@ -84,7 +84,7 @@ internal sealed class SequentialGates
     }
 
     /// <summary>The verdict of the gate at <paramref name="index"/> (config order) when the scan stopped, null for one that cannot be sequential.</summary>
-    public SequentialVerdict? VerdictOf(int index, int examplesUsed)
+    internal SequentialVerdict? VerdictOf(int index, int examplesUsed)
     {
         var (gate, sequence) = gates[index];
         if (sequence is null) return null;
