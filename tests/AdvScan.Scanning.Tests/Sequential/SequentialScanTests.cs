@@ -45,6 +45,27 @@ public sealed class SequentialScanTests : IDisposable
         Assert.Equal(verdict.ExamplesUsed, sequential.CleanAccuracy.Trials);
         Assert.Equal(2 * verdict.ExamplesUsed / 16, sequential.Statistics.BatchesAttacked);
         Assert.Contains("settled by the 0.95 confidence sequence", gate.Message);
+
+        // Every report carries it: JSON (read back whole), SARIF's result properties, HTML and markdown.
+        var json = Render(new AdvScan.Reporting.JsonReporter(), sequential);
+        var read = AdvScan.Reporting.ScanReportJson.Read(json);
+        Assert.Equal(sequential.Sequential, read.Sequential);
+        Assert.Equal(verdict, read.Gates[0].Sequential);
+        Assert.Contains("\"stopReason\": \"settledFail\"", json);
+        Assert.Contains("\"examplesUsed\"", Render(new AdvScan.Reporting.SarifReporter(), sequential));
+        Assert.Contains("settledFail", Render(new AdvScan.Reporting.HtmlReporter(), sequential));
+        Assert.Contains("settledFail after", Render(new AdvScan.Reporting.MarkdownReporter(), sequential));
+        // A full-sample report has none of it.
+        Assert.DoesNotContain("sequential", Render(new AdvScan.Reporting.JsonReporter(), full));
+        var merge = Assert.Throws<InvalidInputException>(() => AdvScan.Reporting.ShardMerger.Merge([read]));
+        Assert.Contains("sequential", merge.Message);
+    }
+
+    private static string Render(IReporter reporter, ScanReport report)
+    {
+        using var output = new MemoryStream();
+        reporter.WriteAsync(report, output).GetAwaiter().GetResult();
+        return System.Text.Encoding.UTF8.GetString(output.ToArray());
     }
 
     [Fact]
