@@ -9,7 +9,9 @@ namespace AdvScan.Scanning;
 /// <para>For every candidate mean m a gambler bets on the observations, half of the capital that they exceed m and
 /// half that they fall short: K_t(m) = 1/2 prod(1 + l+_i (x_i - m)) + 1/2 prod(1 - l-_i (x_i - m)), each bet chosen
 /// before x_i is seen. Under the true mean K_t is a nonnegative martingale starting at 1, so by Ville's inequality it
-/// ever reaches 1/alpha with probability at most alpha. The sequence is every m whose capital has never reached 1/alpha.</para>
+/// ever reaches 1/alpha with probability at most alpha. The sequence is every m whose capital has never reached 1/alpha.
+/// (The paper's hedged process keeps the larger of the two halves; their sum, kept here, is itself a nonnegative
+/// martingale under m, so Ville's inequality applies to it directly, and it excludes every m the larger half would.)</para>
 /// <para>Guarantee: for independent observations with a common mean mu, P(there is a t at which mu is outside the
 /// interval) &lt;= alpha. It therefore holds at a data-dependent stopping time, which is what sequential gates need: a
 /// scan may look after every round and stop at the first round that settles, and a Wilson or normal interval
