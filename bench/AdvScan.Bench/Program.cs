@@ -41,7 +41,7 @@ public static class Program
         }
         if (args.Contains("--sequential"))
         {
-            SequentialBench.Run(RepositoryRoot(), IntOption(args, "--seeds", 200), args.Contains("--no-signs"));
+            SequentialBench.Run(RepositoryRoot(), args.Contains("--time-only") ? 0 : IntOption(args, "--seeds", 200), args.Contains("--no-signs"));
             return 0;
         }
         if (args.Contains("--imagenet"))

@@ -58,6 +58,7 @@ internal static class SequentialBench
                 TimeToVerdict(scanner, "signs224 PGD-5 eps 0.002, gate >= 0.5", config);
             }
 
+            if (seeds == 0) return;
             Console.WriteLine();
             Console.WriteLine($"(r) verdict disagreement, sequential vs full sample, over {seeds} seeds (FGSM, all 1,000 held-out digits, batch 50, confidence 0.95)");
             Console.WriteLine("    case                                         full value  full verdict | settled early  mean examples  disagreements");
