@@ -114,15 +114,20 @@ public sealed class VerdictCache
     internal BatchOutcome? TryRead(string key, LabeledBatch batch, int budgets, int classes)
     {
         var path = PathOf(key);
-        if (TrustBoundary.KindOf(path) == FileKind.Missing) return null;
+        var kind = TrustBoundary.KindOf(path);
+        if (kind == FileKind.Missing) return null;
         BatchOutcome? outcome = null;
-        try
+        // Only a plain file is read: a link planted under an entry's name is not followed, whatever it points at.
+        if (kind == FileKind.Regular)
         {
-            var bytes = TrustBoundary.ReadAllBytes(path, maxBytes, "cache entry");
-            outcome = Decode(bytes, key, batch, budgets, classes);
-        }
-        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
-        {
+            try
+            {
+                var bytes = TrustBoundary.ReadAllBytes(path, maxBytes, "cache entry");
+                outcome = Decode(bytes, key, batch, budgets, classes);
+            }
+            catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+            {
+            }
         }
         if (outcome is null) { Rejected++; return null; }
         Hits++;

@@ -81,6 +81,27 @@ public sealed class VerdictCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_link_planted_under_an_entrys_name_is_neither_followed_nor_replaced()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var scanner = NewScanner();
+        var config = Config(scanner, 0.1);
+        var first = Run(scanner, config);
+        var entry = Directory.GetFiles(CacheFolder, "*.verdicts").Order(StringComparer.Ordinal).First();
+        // The link points at the entry's own valid bytes, elsewhere: following it would be a hit.
+        var elsewhere = Path.Combine(files.Folder, "elsewhere.bin");
+        File.Move(entry, elsewhere);
+        File.CreateSymbolicLink(entry, elsewhere);
+        var before = File.ReadAllBytes(elsewhere);
+
+        var run = Run(scanner, config);
+        Assert.Equal(new ScanStatistics(1, 3, 1), run.Report.Statistics);
+        Assert.Equal(first.Json, run.Json);
+        Assert.NotNull(new FileInfo(entry).LinkTarget);
+        Assert.Equal(before, File.ReadAllBytes(elsewhere));
+    }
+
+    [Fact]
     public void The_folder_stays_under_maxCacheBytes_by_evicting_the_least_recently_used_entries()
     {
         var scanner = NewScanner();
