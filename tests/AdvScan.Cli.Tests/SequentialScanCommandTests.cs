@@ -35,6 +35,10 @@ public sealed class SequentialScanCommandTests : IDisposable
         Assert.Matches(@"sample:   \d+ of 128 examples \(sequential, 0\.95 confidence\)", output);
         Assert.Contains("settled by the 0.95 confidence sequence", output);
         Assert.Contains("\"stopReason\": \"settledFail\"", File.ReadAllText(json));
+        // The order is the seed's: the same config and seed stop at the same example with the same bytes.
+        var again = files.PathOf("far.again.json");
+        Advscan("scan", config, "--sequential", "--json", again);
+        Assert.Equal(File.ReadAllBytes(json), File.ReadAllBytes(again));
     }
 
     [Fact]
