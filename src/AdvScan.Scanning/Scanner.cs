@@ -89,6 +89,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                     var settings = attack.ToSettings(config.Seed);
                     Located(file, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
                     var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
+                    // No batches of its own: the stream is fed batch by batch (one pass, or the sequential rounds).
                     var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, Graph, runtime, dataset, device, [])
                         { Progress = stage, Observe = seen.Add, CancellationToken = cancellationToken };
                     streams.Add(Located(file, attack.Line, () => new AttackStream(attacks[i], run, cache, dataset.ClassNames.Count)));
