@@ -89,6 +89,34 @@ public sealed class SequentialScanTests : IDisposable
     }
 
     [Fact]
+    public void A_gate_on_the_worst_case_over_attacks_is_settled_from_its_per_example_outcomes()
+    {
+        var scanner = NewScanner();
+        var config = Config(scanner, """{ "metric": "robustAccuracy", "attack": "all", "eps": 0.3, "min": 0.5 }""") with { Sequential = true };
+        var report = scanner.Run(config);
+        var gate = Assert.Single(report.Gates);
+        Assert.Equal(GateStatus.Fail, gate.Status);
+        Assert.Equal(SequentialStop.SettledFail, gate.Sequential!.Stop);
+        Assert.InRange(report.Examples, 1, Sample / 4);
+        var all = report.Attacks.Single(a => a.Config.Id == "all");
+        Assert.Equal(report.Examples, all.Result.RobustByBudget![^1].Length);
+    }
+
+    [Fact]
+    public void A_gate_on_a_figure_that_is_not_one_outcome_per_example_runs_the_whole_sample_beside_a_settled_one()
+    {
+        var scanner = NewScanner();
+        var config = Config(scanner, """
+            { "metric": "robustAccuracy", "attack": "fgsm", "eps": 0.3, "min": 0.5 },
+            { "metric": "runtimeDisagreement", "attack": "fgsm", "max": 0.5 }
+            """) with { Sequential = true };
+        var report = scanner.Run(config);
+        Assert.Equal(Sample, report.Examples);
+        Assert.Equal(SequentialStop.SettledFail, report.Gates[0].Sequential!.Stop);
+        Assert.Null(report.Gates[1].Sequential);
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_order_and_the_same_report_and_another_seed_another_order()
     {
         var sample = Enumerable.Range(0, 100).ToList();
