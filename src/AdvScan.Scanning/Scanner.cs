@@ -246,7 +246,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             budgets = RobustnessEvaluation.Budgets(run.Id, run.Settings, run.Epsilons);
             evaluation = new RobustnessEvaluation(run.Runtime, run.Dataset.Mapping);
             accumulator = new RobustnessAccumulator(run.Id, run.Settings, budgets, false, run.Progress, run.Observe);
-            identity = cache is null ? null : VerdictCache.AttackIdentity(attack.Name, run.Settings, budgets);
+            identity = cache is null ? null : VerdictCache.AttackIdentity(attack.Name, (attack as RegisteredAttack)?.Implementation ?? attack.GetType(), run.Settings, budgets);
         }
 
         /// <summary>Batches this stream attacked (not served by the cache).</summary>

@@ -78,6 +78,7 @@ public sealed class VerdictCache
         }
         Text("advscan-verdicts/1");
         Text(Scanner.ToolVersion);
+        Text(CodeIdentity);
         Text(modelSha256);
         Text(preprocessing);
         Text(device);
@@ -91,13 +92,25 @@ public sealed class VerdictCache
     }
 
     /// <summary>
+    /// The build of the code that crafts and judges (the module version ids of the scanner, the attacks, the engine, the
+    /// ONNX Runtime wrapper and the data readers): a rebuilt AdvScan with the same version number is another key, so a
+    /// changed attack never reads its predecessor's verdicts. A deterministic build of the same source keeps its ids.
+    /// </summary>
+    private static readonly string CodeIdentity = string.Join(",", new[]
+    {
+        typeof(VerdictCache), typeof(AttackSettings), typeof(Engine.OnnxGraph), typeof(Runtime.ReferenceSession), typeof(Data.InputSpec),
+    }.Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N")));
+
+    /// <summary>
     /// An attack as the cache identifies it: its registered name, its full settings (seed included), its budgets, and
     /// the SHA-256 of any file its settings name (a transfer surrogate), so a changed surrogate is a different attack.
     /// </summary>
-    public static string AttackIdentity(string attack, AttackSettings settings, IReadOnlyList<double> budgets)
+    /// <param name="implementation">The attack's type: a plug-in attack's own build is part of its identity.</param>
+    public static string AttackIdentity(string attack, Type implementation, AttackSettings settings, IReadOnlyList<double> budgets)
     {
         var text = new StringBuilder();
-        text.Append(attack).Append('\n').Append(JsonSerializer.Serialize(settings)).Append('\n');
+        text.Append(attack).Append('\n').Append(implementation.Assembly.ManifestModule.ModuleVersionId.ToString("N")).Append('\n');
+        text.Append(JsonSerializer.Serialize(settings)).Append('\n');
         foreach (var b in budgets) text.Append(BitConverter.DoubleToInt64Bits(b)).Append(',');
         if (settings.Surrogate is { } surrogate)
         {
