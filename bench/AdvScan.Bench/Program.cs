@@ -39,6 +39,11 @@ public static class Program
             MemoryBench.Run(RepositoryRoot(), StringOption(args, "--memory")!, models, batches, threads, parts);
             return 0;
         }
+        if (args.Contains("--sequential"))
+        {
+            SequentialBench.Run(RepositoryRoot(), args.Contains("--time-only") ? 0 : IntOption(args, "--seeds", 200), args.Contains("--no-signs"));
+            return 0;
+        }
         if (args.Contains("--imagenet"))
         {
             ImageNetStyleBench.Run(RepositoryRoot(), reps, threads);

@@ -48,6 +48,12 @@ public sealed class AdvScanScan : ToolTask
     /// <summary>Passed as <c>--device</c> when set (cpu, cuda, cuda:N).</summary>
     public string Device { get; set; } = "";
 
+    /// <summary>
+    /// <c>AdvScanCacheDirectory</c>: passed as <c>--cache</c> when set, so a rebuild re-attacks only the examples and
+    /// attacks that changed; <c>obj/advscan/verdict-cache/</c> by default, empty (<c>AdvScanCache=false</c>) for none.
+    /// </summary>
+    public string CacheDirectory { get; set; } = "";
+
     /// <summary>The dotnet host that runs <c>advscan.dll</c>; <c>$(DOTNET_HOST_PATH)</c> under <c>dotnet build</c>.</summary>
     public string DotnetHostPath { get; set; } = "";
 
@@ -120,6 +126,11 @@ public sealed class AdvScanScan : ToolTask
         builder.AppendSwitch("--diagnostics");
         builder.AppendFileNameIfNotNull(DiagnosticsFile);
         if (!string.IsNullOrEmpty(Device)) builder.AppendSwitchIfNotNull("--device ", Device);
+        if (!string.IsNullOrEmpty(CacheDirectory))
+        {
+            builder.AppendSwitch("--cache");
+            builder.AppendFileNameIfNotNull(Path.GetFullPath(CacheDirectory));
+        }
         return builder.ToString();
     }
 

@@ -65,6 +65,12 @@ public sealed record ResourceLimits
     /// <summary>Bytes of a config or shard report read as text: 16 MiB.</summary>
     public long MaxConfigBytes { get; init; } = 16L << 20;
 
+    /// <summary>
+    /// Bytes the verdict cache folder (scan --cache, the MSBuild task's obj/ cache) may hold, and the most one entry read
+    /// from it may be: 512 MiB. Past it the least recently used entries are deleted.
+    /// </summary>
+    public long MaxCacheBytes { get; init; } = 512L << 20;
+
     /// <summary>The defaults above.</summary>
     public static ResourceLimits Default { get; } = new();
 

@@ -56,8 +56,10 @@ public static class CliApp
               With --poison-*, a BadNets backdoor is planted and its ground truth is written beside the model
               as <model>.backdoor.json. Labels are read from the *labels-idx1-ubyte file beside the images.
           scan <advscan.json> [--json F] [--sarif F] [--html F] [--markdown F] [--shard i/n] [--device cpu|cuda]
-               [--source-root DIR] [--gallery N] [--plain-progress] [--output-dir DIR]
-              Run the attacks an advscan.json configures and judge its gates. Failed gates are printed as
+               [--source-root DIR] [--gallery N] [--plain-progress] [--output-dir DIR] [--sequential] [--cache DIR | --no-cache]
+              Run the attacks an advscan.json configures and judge its gates. --sequential stops as soon as every
+              gate is settled by an anytime-valid confidence sequence (sample.sequential); --cache DIR reuses the
+              per-example verdicts of earlier runs (off by default; bounded by limits.maxCacheBytes). Failed gates are printed as
               `config(line,1): error ADV10xx: ...`. Exit 0 all gates pass, 1 a gate failed, 2 bad input.
               Outputs the config names (a patch check's savePatch/saveExamples) stay inside the config's folder,
               or inside --output-dir DIR when given (relative ones then resolve against DIR).

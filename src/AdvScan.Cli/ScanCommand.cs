@@ -24,11 +24,20 @@ internal static class ScanCommand
         var plain = args.Flag("--plain-progress");
         var outputDir = args.String("--output-dir");
         var gallery = args.Int("--gallery", 8, min: 0);
+        var sequential = args.Flag("--sequential");
+        var cache = args.String("--cache");
+        // The cache is off unless asked for: a scan writes only where the user said. --no-cache wins over --cache, so a
+        // wrapper that always passes --cache can still force a fresh run.
+        if (args.Flag("--no-cache")) cache = null;
         args.RejectUnknown();
 
         using var services = Services(sourceRoot ?? RepositoryRoot(configPath));
-        return Execute(session, configPath, services, scanner => ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits, outputDir),
-            new ScanOptions(device, shardIndex, shardCount, gallery), outputs, plain, outputDir, cancellationToken);
+        return Execute(session, configPath, services, scanner =>
+            {
+                var config = ScanConfigReader.Load(configPath, scanner.Registry, session.Options.Limits, outputDir);
+                return sequential ? config with { Sequential = true } : config;
+            },
+            new ScanOptions(device, shardIndex, shardCount, gallery, cache), outputs, plain, outputDir, cancellationToken);
     }
 
     /// <summary>
@@ -150,7 +159,11 @@ internal static class ScanSummary
         // Paths are printed whole (LineWriter still escapes what they hold); names are escaped and cut here.
         yield return $"model:    {report.ModelFile} (sha256 {report.ModelSha256[..12]})";
         yield return $"data:     {report.Data}";
-        yield return string.Create(c, $"sample:   {report.Examples} examples, seed {report.Seed}, device {report.Device}");
+        yield return report.Sequential is { } sequential
+            ? string.Create(c, $"sample:   {report.Examples} of {sequential.SampleSize} examples (sequential, {sequential.Confidence:0.###} confidence), seed {report.Seed}, device {report.Device}")
+            : string.Create(c, $"sample:   {report.Examples} examples, seed {report.Seed}, device {report.Device}");
+        if (report.Statistics.CacheHits + report.Statistics.CacheRejected > 0)
+            yield return string.Create(c, $"cache:    {report.Statistics.CacheHits} batch(es) from the cache, {report.Statistics.BatchesAttacked} attacked, {report.Statistics.CacheRejected} corrupt entr(ies) rewritten");
         yield return $"clean:    {Format(report.CleanAccuracy)}";
         foreach (var attack in report.Attacks)
             foreach (var p in attack.Result.Curve)

@@ -52,6 +52,6 @@ internal sealed class DataViewDatasetSource(string name, float[][] pixels, int[]
         }
         // Folded exactly as DatasetSource folds it, so a pipeline and a folder of the same rows draw the same sample.
         IReadOnlyList<int> Sample(int size, long seed) => Sampling.Stratified(labels, Math.Min(size, labels.Length), unchecked((int)(seed ^ (seed >> 32))));
-        return new OpenedDataset($"{name} ({labels.Length} examples, {spec})", names, labels, mapping, Read, Sample);
+        return new OpenedDataset($"{name} ({labels.Length} examples, {spec})", names, labels, mapping, Read, Sample) { Preprocessing = spec.ToString() };
     }
 }

@@ -37,7 +37,9 @@ public sealed class HtmlReporter : IReporter
         Row(h, "Model SHA-256", report.ModelSha256);
         Row(h, "Config", report.ConfigFile ?? "(configured in code)");
         Row(h, "Data", report.Data);
-        Row(h, "Examples", report.Examples.ToString(C));
+        Row(h, "Examples", report.Sequential is { } q
+            ? string.Create(C, $"{report.Examples} of a sample of {q.SampleSize} (sequential: stopped when every gate was settled at {q.Confidence:0.###} confidence)")
+            : report.Examples.ToString(C));
         Row(h, "Seed", report.Seed.ToString(C));
         Row(h, "Device", report.Device);
         Row(h, "AdvScan", report.ToolVersion);
@@ -66,6 +68,17 @@ public sealed class HtmlReporter : IReporter
             h.Append(C, $"<td class=\"num\">{E(MetricText.Value(g.Measured))}</td><td class=\"num\">{E(MetricText.Interval(g.Measured))}</td>");
             h.Append(C, $"<td class=\"num\">{(g.Gate.Min is not null ? "&ge; " : "&le; ")}{MetricText.Threshold(g)}</td>");
             h.Append(C, $"<td class=\"num\">{g.Gate.Line}</td><td>{E(g.Message)}</td></tr>\n");
+        }
+        h.Append("</table>\n");
+        if (report.Sequential is null) return;
+        // A sequential scan: each gate's anytime-valid interval when the scan stopped, and why it stopped.
+        h.Append("<table>\n<tr><th>Gate</th><th>Stopped</th><th>Examples used</th><th>Confidence sequence</th></tr>\n");
+        foreach (var g in report.Gates)
+        {
+            var q = g.Sequential;
+            h.Append(C, $"<tr><td>{E(g.Gate.Id)}</td><td>{(q is null ? "not sequential (ran the whole sample)" : ScanReportJson.StopName(q.Stop))}</td>");
+            h.Append(C, $"<td class=\"num\">{(q is null ? report.Examples : q.ExamplesUsed)}</td>");
+            h.Append(q is null ? "<td></td></tr>\n" : string.Create(C, $"<td class=\"num\">{Percent(q.Lower)} to {Percent(q.Upper)} ({q.Confidence:0.###})</td></tr>\n"));
         }
         h.Append("</table>\n");
     }

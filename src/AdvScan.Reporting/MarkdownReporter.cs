@@ -40,6 +40,13 @@ public sealed class MarkdownReporter : IReporter
                 m.Append(C, $"| {MetricText.Interval(g.Measured).Replace(" to ", "–", StringComparison.Ordinal)} | {(g.Gate.Min is not null ? "≥" : "≤")} {MetricText.Threshold(g)} | {g.Gate.Line} |\n");
             }
             m.Append('\n');
+            if (report.Sequential is { } sequential)
+            {
+                m.Append(C, $"Sequential scan: {report.Examples} of {sequential.SampleSize} examples used, verdicts settled at {sequential.Confidence:0.###} confidence.\n\n");
+                foreach (var g in report.Gates.Where(g => g.Sequential is not null))
+                    m.Append(C, $"- {Cell(g.Gate.Id)}: {ScanReportJson.StopName(g.Sequential!.Stop)} after {g.Sequential.ExamplesUsed} examples, confidence sequence {HtmlReporter.Percent(g.Sequential.Lower)}–{HtmlReporter.Percent(g.Sequential.Upper)}\n");
+                m.Append('\n');
+            }
         }
 
         foreach (var attack in report.Attacks)

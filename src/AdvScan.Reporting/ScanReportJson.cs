@@ -42,6 +42,15 @@ public static class ScanReportJson
         w.WriteString("modelSha256", report.ModelSha256);
         w.WriteString("data", report.Data);
         w.WriteNumber("examples", report.Examples);
+        if (report.Sequential is { } sequential)
+        {
+            // Only a sequential scan writes these, so every other report keeps its bytes.
+            w.WriteStartObject("sequential");
+            w.WriteNumber("sampleSize", sequential.SampleSize);
+            w.WriteNumber("examplesUsed", sequential.ExamplesUsed);
+            w.WriteNumber("confidence", sequential.Confidence);
+            w.WriteEndObject();
+        }
         w.WriteNumber("seed", report.Seed);
         w.WriteString("device", report.Device);
         w.WriteBoolean("passed", report.Passed);
@@ -136,8 +145,27 @@ public static class ScanReportJson
         WriteFinite(w, "judgedValue", g.JudgedValue);
         w.WriteString("subject", g.Subject);
         w.WriteString("message", g.Message);
+        if (g.Sequential is { } q)
+        {
+            w.WriteStartObject("sequential");
+            w.WriteNumber("examplesUsed", q.ExamplesUsed);
+            w.WriteNumber("observations", q.Observations);
+            WriteFinite(w, "lower", q.Lower);
+            WriteFinite(w, "upper", q.Upper);
+            w.WriteNumber("confidence", q.Confidence);
+            w.WriteString("stopReason", StopName(q.Stop));
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
+
+    /// <summary>A sequential gate's stop reason as reports write it: settledPass, settledFail, sampleExhausted.</summary>
+    public static string StopName(SequentialStop stop) => stop switch
+    {
+        SequentialStop.SettledPass => "settledPass",
+        SequentialStop.SettledFail => "settledFail",
+        _ => "sampleExhausted",
+    };
 
     internal static void WriteProportion(Utf8JsonWriter w, string name, Proportion p)
     {
@@ -196,7 +224,11 @@ public static class ScanReportJson
         }).ToList();
         return new ScanReport(r.String(root, "toolVersion"), r.OptionalString(root, "configFile"), r.String(root, "modelFile"),
             r.String(root, "modelSha256"), r.String(root, "data"), r.Int(root, "examples"), r.Long(root, "seed"),
-            r.String(root, "device"), classNames, r.Proportion(root, "cleanAccuracy"), attacks, gates, perClass, []) { Checks = checks, Rules = rules };
+            r.String(root, "device"), classNames, r.Proportion(root, "cleanAccuracy"), attacks, gates, perClass, [])
+        {
+            Checks = checks, Rules = rules,
+            Sequential = root["sequential"] is JObject q ? new SequentialScan(r.Int(q, "sampleSize"), r.Int(q, "examplesUsed"), r.Number(q, "confidence")) : null,
+        };
     }
 
     public static ScanReport Read(Stream input, string? file = null)
@@ -243,7 +275,16 @@ public static class ScanReportJson
             r.OptionalNumber(o, "min"), r.OptionalNumber(o, "max"), bound, r.Int(o, "line")) { Label = r.OptionalString(o, "label") };
         var rule = CheckReportJson.FindRule(r, o, rules);
         return new GateResult(config, rule, status, CheckReportJson.ReadValue(r, r.Object(o["measured"] ?? o, "measured"), metric, config.Budget),
-            r.Number(o, "judgedValue"), r.String(o, "message")) { Subject = r.String(o, "subject") };
+            r.Number(o, "judgedValue"), r.String(o, "message")) { Subject = r.String(o, "subject"), Sequential = ReadSequential(r, o) };
+    }
+
+    private static SequentialVerdict? ReadSequential(Reader r, JObject gate)
+    {
+        if (gate["sequential"] is not JObject q) return null;
+        var stopText = r.String(q, "stopReason");
+        var stop = Enum.GetValues<SequentialStop>().Where(v => StopName(v) == stopText).Select(v => (SequentialStop?)v).FirstOrDefault()
+            ?? throw r.Fail(q["stopReason"], $"stopReason must be settledPass, settledFail or sampleExhausted, got '{UntrustedText.Escape(stopText)}'");
+        return new SequentialVerdict(r.Int(q, "examplesUsed"), r.Int(q, "observations"), r.Number(q, "lower"), r.Number(q, "upper"), r.Number(q, "confidence"), stop);
     }
 
 

@@ -28,6 +28,8 @@ public static class ShardMerger
         var list = shards.ToList();
         if (list.Count == 0) throw new InvalidInputException(null, "no shard reports to merge");
         var first = list[0];
+        if (list.Any(s => s.Sequential is not null))
+            throw new InvalidInputException(null, "a sequential scan's report cannot be merged: its verdicts were settled on its own evidence and do not add over shards; run the sequential scan whole");
         foreach (var shard in list.Skip(1)) CheckSameScan(first, shard);
 
         var attacks = first.Attacks.Select((a, i) => MergeAttack(list.Select(s => s.Attacks[i]).ToList())).ToList();

@@ -44,7 +44,7 @@ public sealed class DatasetSource : IDatasetSource
                 dataset.ReadBatches(indices, batchSize, ct).Select(b => new LabeledBatch(b.Pixels, b.Shape, b.Labels));
             // Sampling takes an int seed; fold the config's 64-bit seed so every bit still matters.
             IReadOnlyList<int> Sample(int size, long seed) => Sampling.Stratified(dataset.Labels, Math.Min(size, dataset.Count), unchecked((int)(seed ^ (seed >> 32))));
-            return new OpenedDataset($"{dataset.Name} ({dataset.Count} examples, {spec})", names, dataset.Labels, mapping, Read, Sample, dataset);
+            return new OpenedDataset($"{dataset.Name} ({dataset.Count} examples, {spec})", names, dataset.Labels, mapping, Read, Sample, dataset) { Preprocessing = spec.ToString() };
         }
         catch
         {

@@ -18,17 +18,10 @@ public static class GateJudge
         var interval = measured.Proportion;
         double judged = gate.Bound == GateBound.Point || interval is null ? measured.Value : isMinimum ? interval.Value.Lower : interval.Value.Upper;
         double threshold = gate.Threshold;
-        var status = isMinimum
-            ? judged < threshold ? GateStatus.Fail : judged < threshold + nearThreshold ? GateStatus.Near : GateStatus.Pass
-            : judged > threshold ? GateStatus.Fail : judged > threshold - nearThreshold ? GateStatus.Near : GateStatus.Pass;
+        var status = StatusOf(isMinimum, judged, threshold, nearThreshold);
         var c = CultureInfo.InvariantCulture;
         var judgedText = gate.Bound == GateBound.Point || interval is null ? "" : string.Create(c, $" (judged on the {(isMinimum ? "lower" : "upper")} 95% bound {judged:0.0000})");
-        var verdict = status switch
-        {
-            GateStatus.Fail => isMinimum ? "is below the minimum" : "exceeds the maximum",
-            GateStatus.Near => "passes, but is within the near-threshold margin of",
-            _ => isMinimum ? "meets the minimum" : "is within the maximum",
-        };
+        var verdict = VerdictText(status, isMinimum);
         var figure = interval is { } p
             ? string.Create(c, $"{measured.Value:0.0000} (95% CI {p.Lower:0.0000}-{p.Upper:0.0000}, {p.Successes}/{p.Trials})")
             : string.Create(c, $"{measured.Value:0.####}");
@@ -36,6 +29,43 @@ public static class GateJudge
         var message = $"{subject} {figure}{judgedText} {verdict} {thresholdText}";
         return new GateResult(gate, rule, status, measured, judged, message) { Subject = subject };
     }
+
+    /// <summary>
+    /// Judges a gate of a sequential scan. A settled gate is judged on the pessimistic end of its confidence sequence
+    /// (the lower end for a minimum, the upper for a maximum), which lies on the settled side of the threshold; a gate
+    /// whose sample ran out first is judged like any other, on the examples used.
+    /// </summary>
+    public static GateResult Judge(GateConfig gate, MetricDefinition metric, MetricValue measured, double nearThreshold, SequentialVerdict? sequential)
+    {
+        var plain = Judge(gate, metric, measured, nearThreshold);
+        if (sequential is null) return plain;
+        var c = CultureInfo.InvariantCulture;
+        var sequence = string.Create(c, $"{sequential.Confidence:0.###} confidence sequence {sequential.Lower:0.0000}-{sequential.Upper:0.0000} after {sequential.ExamplesUsed} examples");
+        if (sequential.Stop == SequentialStop.SampleExhausted)
+            return plain with { Message = $"{plain.Message} (sequential: sample exhausted, {sequence})", Sequential = sequential };
+        bool isMinimum = gate.Min is not null;
+        double judged = isMinimum ? sequential.Lower : sequential.Upper;
+        double threshold = gate.Threshold;
+        var status = StatusOf(isMinimum, judged, threshold, nearThreshold);
+        var verdict = VerdictText(status, isMinimum);
+        var figure = measured.Proportion is { } p
+            ? string.Create(c, $"{measured.Value:0.0000} ({p.Successes}/{p.Trials})")
+            : string.Create(c, $"{measured.Value:0.####}");
+        var message = string.Create(c, $"{plain.Subject} {figure} {verdict} {threshold:0.0000}, settled by the {sequence}");
+        return plain with { Status = status, JudgedValue = judged, Message = message, Sequential = sequential };
+    }
+
+    /// <summary>Fail on the wrong side of the threshold, near within <paramref name="nearThreshold"/> of it, pass otherwise.</summary>
+    private static GateStatus StatusOf(bool isMinimum, double judged, double threshold, double nearThreshold) => isMinimum
+        ? judged < threshold ? GateStatus.Fail : judged < threshold + nearThreshold ? GateStatus.Near : GateStatus.Pass
+        : judged > threshold ? GateStatus.Fail : judged > threshold - nearThreshold ? GateStatus.Near : GateStatus.Pass;
+
+    private static string VerdictText(GateStatus status, bool isMinimum) => status switch
+    {
+        GateStatus.Fail => isMinimum ? "is below the minimum" : "exceeds the maximum",
+        GateStatus.Near => "passes, but is within the near-threshold margin of",
+        _ => isMinimum ? "meets the minimum" : "is within the maximum",
+    };
 
     /// <summary>
     /// The figure a gate judges, from what a scan measured: clean accuracy; an attack's figure at the gate's budget (the

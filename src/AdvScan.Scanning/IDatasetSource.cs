@@ -25,5 +25,8 @@ public sealed record OpenedDataset(
     Func<int, long, IReadOnlyList<int>> Sample,
     IDisposable? Owner = null) : IDisposable
 {
+    /// <summary>How pixels reach the model (the input spec), for the verdict cache's key; null: <see cref="Description"/>.</summary>
+    public string? Preprocessing { get; init; }
+
     public void Dispose() => Owner?.Dispose();
 }

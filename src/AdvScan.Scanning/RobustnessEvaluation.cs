@@ -52,6 +52,9 @@ public sealed record RobustnessResult(string Attack, Norm Norm, AttackSettings S
     /// broke it, NaN where it was correct and not broken: the worst case reports the norms of the examples that won.
     /// </summary>
     public IReadOnlyList<double[]>? PerturbationByBudget { get; init; }
+
+    /// <summary>Per evaluated example (in sample order), whether ONNX Runtime classified it correctly before any attack; not written to reports.</summary>
+    public bool[]? CleanCorrect { get; init; }
 }
 
 /// <summary>Adversarial examples for some rows of a batch, and what the crafting side believed about them.</summary>
@@ -132,108 +135,95 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
         IEnumerable<LabeledBatch> batches, bool transfer = false, IProgress<int>? progress = null, CancellationToken cancellationToken = default,
         Action<ExampleOutcome>? observe = null)
     {
-        var budgets = epsilons.Distinct().OrderBy(e => e).ToArray();
-        if (budgets.Length == 0) throw new InvalidInputException(null, $"attack '{attackName}' has no budgets to run");
-        foreach (var e in budgets) (settings with { Epsilon = e }).Validate();
-        int n = budgets.Length;
-        var correct = 0; var total = 0;
-        var robust = new int[n]; var fooledCount = new int[n]; var disagreements = new int[n];
-        var attacked = new int[n]; var surrogateFooled = new int[n]; var transferred = new int[n];
-        long queries = 0;
-        var norms = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
-        var robustFlags = Enumerable.Range(0, n).Select(_ => new List<bool>()).ToArray();
-        var brokenSizes = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
-        var minimal = new List<double>();
-        var queriesToBreak = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
-        bool countsQueries = false;
-        long gradients = 0;
+        var budgets = Budgets(attackName, settings, epsilons);
+        var accumulator = new RobustnessAccumulator(attackName, settings, budgets, transfer, progress, observe);
         int batchIndex = 0;
-
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = batch.Labels.Length;
-            int size = batch.Pixels.Length / count;
-            var (clean, cleanConfidence) = Predict(batch.Pixels, batch.Shape);
-            var broke = new (float[] Pixels, int Prediction, float Confidence)?[count];
-            var stillRobust = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i]).ToList();
-            total += count;
-            correct += stillRobust.Count;
-            var perturbation = new double[count];
-            // A minimal-perturbation attack's smallest fooling norm per example, over every budget that attacked it:
-            // examples broken at a small budget are not attacked again, so the last budget alone would see only the hardest.
-            var smallestFound = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
-
-            for (int b = 0; b < n; b++)
-            {
-                double eps = budgets[b];
-                if (eps > 0 && stillRobust.Count > 0)
-                {
-                    var rows = stillRobust.ToArray();
-                    var pixels = Gather(batch.Pixels, size, rows);
-                    long[] shape = [rows.Length, .. batch.Shape[1..]];
-                    var crafted = craft(pixels, shape, rows.Select(i => batch.Labels[i]).ToArray(),
-                        settings with { Epsilon = eps, Seed = settings.Seed + 7919L * batchIndex + b }, cancellationToken);
-                    gradients += crafted.GradientEvaluations;
-                    queries += crafted.Queries;
-                    var (verdict, confidence) = Predict(crafted.Adversarial, shape);
-                    if (crafted.MinimalL2 is { } m)
-                        for (int k = 0; k < rows.Length; k++) smallestFound[rows[k]] = Math.Min(smallestFound[rows[k]], m[k]);
-                    countsQueries |= crafted.QueriesPerExample is not null;
-                    var survivors = new List<int>();
-                    for (int k = 0; k < rows.Length; k++)
-                    {
-                        int i = rows[k];
-                        bool runtimeFooled = settings.TargetClass is { } t ? verdict[k] == t : verdict[k] != batch.Labels[i];
-                        bool runtimeCorrect = verdict[k] == batch.Labels[i];
-                        attacked[b]++;
-                        if (crafted.CraftFooled is { } craftFooled)
-                        {
-                            if (transfer && craftFooled[k]) { surrogateFooled[b]++; if (runtimeFooled) transferred[b]++; }
-                            else if (!transfer && runtimeFooled != craftFooled[k]) disagreements[b]++;
-                        }
-                        if (runtimeCorrect) survivors.Add(i);
-                        else
-                        {
-                            perturbation[i] = crafted.Sizes?[k] ?? PerturbationSize.Of(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
-                            if (crafted.QueriesPerExample is { } q) queriesToBreak[b].Add(q[k]);
-                            if (observe is not null) broke[i] = (crafted.Adversarial.AsSpan(k * size, size).ToArray(), verdict[k], confidence[k]);
-                        }
-                    }
-                    stillRobust = survivors;
-                }
-                robust[b] += stillRobust.Count;
-                var standing = stillRobust.ToHashSet();
-                for (int i = 0; i < count; i++) robustFlags[b].Add(standing.Contains(i));
-                var broken = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i] && !stillRobust.Contains(i)).ToList();
-                fooledCount[b] += broken.Count;
-                norms[b].AddRange(broken.Select(i => perturbation[i]));
-                var brokenSet = broken.ToHashSet();
-                for (int i = 0; i < count; i++) brokenSizes[b].Add(brokenSet.Contains(i) ? perturbation[i] : double.NaN);
-            }
-            minimal.AddRange(smallestFound.Where(double.IsFinite));
-            if (observe is not null)
-            {
-                long[] imageShape = [.. batch.Shape[1..]];
-                for (int i = 0; i < count; i++)
-                {
-                    if (clean[i] != batch.Labels[i]) continue;
-                    var outcome = broke[i];
-                    observe(new ExampleOutcome(batch.Labels[i], batch.Pixels.AsSpan(i * size, size).ToArray(), imageShape, clean[i], cleanConfidence[i],
-                        outcome is null, outcome?.Pixels, outcome?.Prediction ?? clean[i], outcome?.Confidence ?? cleanConfidence[i], total - count + i));
-                }
-            }
-            batchIndex++;
-            progress?.Report(total);
+            accumulator.Add(batch, AttackBatch(craft, batch, batchIndex++, settings, budgets, transfer, observe is not null, cancellationToken));
         }
+        return accumulator.Result();
+    }
 
-        var curve = budgets.Select((eps, b) => new RobustnessPoint(eps,
-            Proportion.Of(correct, total), Proportion.Of(robust[b], total), Proportion.Of(fooledCount[b], correct),
-            norms[b].Count == 0 ? 0 : norms[b].Average(), Median(norms[b]), disagreements[b], attacked[b],
-            transfer ? Proportion.Of(transferred[b], surrogateFooled[b]) : null,
-            countsQueries && queriesToBreak[b].Count > 0 ? Median(queriesToBreak[b]) : null)).ToList();
-        return new RobustnessResult(attackName, settings.Norm, settings, curve, minimal.Count == 0 ? null : Median(minimal), gradients, queries)
-            { RobustByBudget = robustFlags.Select(f => f.ToArray()).ToList(), PerturbationByBudget = brokenSizes.Select(f => f.ToArray()).ToList() };
+    /// <summary>The distinct budgets in increasing order, each validated; refused when there are none.</summary>
+    internal static double[] Budgets(string attackName, AttackSettings settings, IReadOnlyList<double> epsilons)
+    {
+        var budgets = epsilons.Distinct().OrderBy(e => e).ToArray();
+        if (budgets.Length == 0) throw new InvalidInputException(null, $"attack '{attackName}' has no budgets to run");
+        foreach (var e in budgets) (settings with { Epsilon = e }).Validate();
+        return budgets;
+    }
+
+    /// <summary>
+    /// Attacks one batch at every budget and judges every example on ONNX Runtime: everything the run's figures need
+    /// from this batch, per example and budget (<see cref="BatchOutcome"/>), which is also what the verdict cache keeps.
+    /// The crafting seed depends on the scan's seed, the batch's index and the budget only.
+    /// </summary>
+    /// <param name="keepAdversarial">Keep the pixels of the examples that broke (for the report's gallery).</param>
+    internal BatchOutcome AttackBatch(Craft craft, LabeledBatch batch, int batchIndex, AttackSettings settings, double[] budgets, bool transfer,
+        bool keepAdversarial, CancellationToken cancellationToken)
+    {
+        int n = budgets.Length;
+        int count = batch.Labels.Length;
+        int size = batch.Pixels.Length / count;
+        var (clean, cleanConfidence) = Predict(batch.Pixels, batch.Shape);
+        var outcome = new BatchOutcome(count, n) { Transfer = transfer };
+        Array.Copy(clean, outcome.Clean, count);
+        Array.Copy(cleanConfidence, outcome.CleanConfidence, count);
+        var stillRobust = Enumerable.Range(0, count).Where(i => clean[i] == batch.Labels[i]).ToList();
+        var perturbation = new double[count];
+        // A minimal-perturbation attack's smallest fooling norm per example, over every budget that attacked it:
+        // examples broken at a small budget are not attacked again, so the last budget alone would see only the hardest.
+        var smallestFound = outcome.SmallestFound;
+
+        for (int b = 0; b < n; b++)
+        {
+            double eps = budgets[b];
+            if (eps > 0 && stillRobust.Count > 0)
+            {
+                var rows = stillRobust.ToArray();
+                var pixels = Gather(batch.Pixels, size, rows);
+                long[] shape = [rows.Length, .. batch.Shape[1..]];
+                var crafted = craft(pixels, shape, rows.Select(i => batch.Labels[i]).ToArray(),
+                    settings with { Epsilon = eps, Seed = settings.Seed + 7919L * batchIndex + b }, cancellationToken);
+                outcome.GradientEvaluations += crafted.GradientEvaluations;
+                outcome.Queries += crafted.Queries;
+                var (verdict, confidence) = Predict(crafted.Adversarial, shape);
+                if (crafted.MinimalL2 is { } m)
+                    for (int k = 0; k < rows.Length; k++) smallestFound[rows[k]] = Math.Min(smallestFound[rows[k]], m[k]);
+                outcome.CountsQueries |= crafted.QueriesPerExample is not null;
+                var survivors = new List<int>();
+                for (int k = 0; k < rows.Length; k++)
+                {
+                    int i = rows[k];
+                    bool runtimeFooled = settings.TargetClass is { } t ? verdict[k] == t : verdict[k] != batch.Labels[i];
+                    bool runtimeCorrect = verdict[k] == batch.Labels[i];
+                    outcome.Attacked[b]++;
+                    if (crafted.CraftFooled is { } craftFooled)
+                    {
+                        if (transfer && craftFooled[k]) { outcome.SurrogateFooled[b]++; if (runtimeFooled) outcome.Transferred[b]++; }
+                        else if (!transfer && runtimeFooled != craftFooled[k]) outcome.Disagreements[b]++;
+                    }
+                    if (runtimeCorrect) survivors.Add(i);
+                    else
+                    {
+                        perturbation[i] = crafted.Sizes?[k] ?? PerturbationSize.Of(crafted.Adversarial.AsSpan(k * size, size), batch.Pixels.AsSpan(i * size, size), settings.Norm);
+                        if (crafted.QueriesPerExample is { } q) outcome.QueriesToBreak[b].Add(q[k]);
+                        outcome.Broke[i] = (keepAdversarial ? crafted.Adversarial.AsSpan(k * size, size).ToArray() : [], verdict[k], confidence[k]);
+                    }
+                }
+                stillRobust = survivors;
+            }
+            var standing = stillRobust.ToHashSet();
+            for (int i = 0; i < count; i++)
+            {
+                outcome.Robust[b][i] = standing.Contains(i);
+                outcome.BrokenSize[b][i] = clean[i] == batch.Labels[i] && !standing.Contains(i) ? perturbation[i] : double.NaN;
+            }
+        }
+        outcome.KeptAdversarial = keepAdversarial;
+        return outcome;
     }
 
     private (int[] Predictions, float[] Confidences) Predict(float[] pixels, long[] shape) => Predictions.Predict(runtime, mapping, pixels, shape);

@@ -13,6 +13,9 @@ public sealed record GateResult(GateConfig Gate, GateRule Rule, GateStatus Statu
 {
     /// <summary>The figure in words ("robust accuracy under pgd at eps 0.3"), so a merge re-judges with the same text.</summary>
     public string Subject { get; init; } = "";
+
+    /// <summary>How a sequential scan settled this gate (<see cref="SequentialGates"/>); null in a full-sample scan.</summary>
+    public SequentialVerdict? Sequential { get; init; }
 }
 
 /// <summary>One configured attack and what it found.</summary>
@@ -61,4 +64,13 @@ public sealed record ScanReport(
 
     /// <summary>Every rule a gate or finding of this scan can be reported under (the registered attacks' and checks'), for SARIF.</summary>
     public IReadOnlyList<GateRule> Rules { get; init; } = [];
+
+    /// <summary>A sequential scan's sample and the examples it used (<see cref="Examples"/> is the latter); null for a full-sample scan.</summary>
+    public SequentialScan? Sequential { get; init; }
+
+    /// <summary>How much attacking this run did and what the verdict cache served. Not written to reports (a cache hit must give the same bytes).</summary>
+    public ScanStatistics Statistics { get; init; } = new(0, 0, 0);
 }
+
+/// <summary>Batches attacked (one attack over one batch at every budget), batches served by the verdict cache, and cache entries refused.</summary>
+public sealed record ScanStatistics(int BatchesAttacked, int CacheHits, int CacheRejected);

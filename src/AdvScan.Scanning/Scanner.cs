@@ -13,7 +13,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace AdvScan.Scanning;
 
 /// <summary>Per-run choices that are not part of the config: where to run and which shard of the sample to take.</summary>
-public sealed record ScanOptions(string? Device = null, int ShardIndex = 0, int ShardCount = 1, int GalleryExamples = 8);
+/// <param name="Cache">The verdict cache's folder (<see cref="VerdictCache"/>); null: no cache.</param>
+public sealed record ScanOptions(string? Device = null, int ShardIndex = 0, int ShardCount = 1, int GalleryExamples = 8, string? Cache = null);
 
 /// <summary>Where a scan is, for progress bars: a stage name and examples done out of the total.</summary>
 public readonly record struct ScanProgress(string Stage, int Done, int Total);
@@ -52,6 +53,9 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         OnnxGraph? imported = null;
         ReferenceSession? runtime = null;
         OnnxGraph Graph() => imported ??= Located(file, config.ModelLine, () => RuntimeSessions.ImportTarget(model, runtime!, device));
+        var attackReports = new List<AttackReport>();
+        SequentialGates? sequentialGates = null;
+        int batchesAttacked = 0;
         try
         {
             if (attacks.Any(a => a.NeedsTargetGraph))
@@ -59,28 +63,94 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             runtime = RuntimeSessions.Open(model, device, imported);
 
             var sample = config.SampleSize > 0 ? dataset.Sample(config.SampleSize, config.Seed) : Enumerable.Range(0, dataset.Labels.Count).ToList();
-            var indices = sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
+            if (config.Sequential && options.ShardCount > 1)
+                throw new InvalidInputException(file, "sequential gates cannot run in shards (each shard would stop on its own evidence); run the sequential scan whole, or shard a full-sample scan", config.SampleLine > 0 ? config.SampleLine : null);
+            var indices = config.Sequential ? SequentialGates.Order(sample, config.Seed)
+                : sample.Where((_, position) => position % options.ShardCount == options.ShardIndex).ToList();
             if (indices.Count == 0) throw new InvalidInputException(file, "the sample is empty (no examples in the data, or more shards than examples)", config.Data.Line > 0 ? config.Data.Line : null);
+            var cache = options.Cache is { } folder ? new VerdictCache(folder, ResourceLimits.Current.MaxCacheBytes) : null;
             IEnumerable<LabeledBatch> Batches() => dataset.Read(indices, config.BatchSize, cancellationToken);
-
-            progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
-            var clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
-
-            var attackReports = new List<AttackReport>();
-            var outcomes = new List<OutcomeCollector>();
-            for (int i = 0; i < attacks.Count; i++)
+            CleanCounts? clean = null;
+            if (!config.Sequential)
             {
-                var attack = config.Attacks[i];
-                var seen = new OutcomeCollector(options.GalleryExamples);
-                outcomes.Add(seen);
-                cancellationToken.ThrowIfCancellationRequested();
-                var settings = attack.ToSettings(config.Seed);
-                Located(file, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
-                var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
-                var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, Graph, runtime, dataset, device, Batches())
-                    { Progress = stage, Observe = seen.Add, CancellationToken = cancellationToken };
-                var result = Located(file, attack.Line, () => RunAttack(attacks[i], run));
-                attackReports.Add(new AttackReport(attack, result, result.Curve[^1].Transfer?.Value) { Description = attacks[i].Describe(settings), Keys = attacks[i].Keys });
+                progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
+                clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
+            }
+
+            var streams = new List<AttackStream>();
+            var outcomes = new List<OutcomeCollector>();
+            try
+            {
+                for (int i = 0; i < attacks.Count; i++)
+                {
+                    var attack = config.Attacks[i];
+                    var seen = new OutcomeCollector(options.GalleryExamples);
+                    outcomes.Add(seen);
+                    var settings = attack.ToSettings(config.Seed);
+                    Located(file, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
+                    var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
+                    // No batches of its own: the stream is fed batch by batch (one pass, or the sequential rounds).
+                    var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, Graph, runtime, dataset, device, [])
+                        { Progress = stage, Observe = seen.Add, CancellationToken = cancellationToken };
+                    streams.Add(Located(file, attack.Line, () => new AttackStream(attacks[i], run, cache, dataset.ClassNames.Count)));
+                }
+
+                SequentialGates? sequential = null;
+                if (config.Sequential)
+                {
+                    // Rounds of one batch each, every attack on every round, until every gate is settled or the sample ends.
+                    sequential = new SequentialGates(config.Gates, config.Confidence);
+                    var cleanCorrect = new List<bool>();
+                    int used = 0;
+                    while (used < indices.Count)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var round = indices.Skip(used).Take(config.BatchSize).ToList();
+                        foreach (var batch in dataset.Read(round, config.BatchSize, cancellationToken))
+                        {
+                            var (predicted, _) = Predictions.Predict(runtime, dataset.Mapping, batch.Pixels, batch.Shape);
+                            cleanCorrect.AddRange(predicted.Select((p, k) => p == batch.Labels[k]));
+                            for (int i = 0; i < streams.Count; i++)
+                            {
+                                var stream = streams[i];
+                                Located(file, config.Attacks[i].Line, () => { stream.Feed(batch); return 0; });
+                            }
+                        }
+                        used += round.Count;
+                        progress?.Report(new ScanProgress("sequential", used, indices.Count));
+                        var soFar = streams.Select((st, i) => new AttackReport(config.Attacks[i], st.Result())).ToList();
+                        soFar.AddRange(WorstCase.Combine(soFar, config.Gates.Select(g => g.Source).OfType<string>()));
+                        var current = soFar;
+                        Located(file, config.SampleLine, () => { sequential.Feed(current, cleanCorrect, used); return 0; });
+                        if (sequential.AllSettled) break;
+                    }
+                    indices = indices.Take(used).ToList();
+                }
+                else
+                {
+                    for (int i = 0; i < streams.Count; i++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var stream = streams[i];
+                        Located(file, config.Attacks[i].Line, () => { foreach (var batch in Batches()) stream.Feed(batch); return 0; });
+                    }
+                }
+                sequentialGates = sequential;
+                for (int i = 0; i < streams.Count; i++)
+                {
+                    var result = streams[i].Result();
+                    batchesAttacked += streams[i].BatchesAttacked;
+                    attackReports.Add(new AttackReport(config.Attacks[i], result, result.Curve[^1].Transfer?.Value) { Description = streams[i].Describe(), Keys = streams[i].Keys });
+                }
+            }
+            finally
+            {
+                foreach (var stream in streams) stream.Dispose();
+            }
+            if (clean is null)
+            {
+                progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
+                clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
             }
 
             // The worst case per example over the attacks of each norm, as an attack of its own (gates name it "all").
@@ -108,15 +178,21 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                 checkReports.Add(report with { Id = entry.Id, Check = entry.Check, Line = entry.Line });
             }
 
-            var gates = config.Gates.Select(g => Located(file, g.Line, () => GateJudge.Judge(g, registry.Metric(g.Metric)
-                ?? throw new InvalidInputException(null, $"unknown metric '{g.Metric}'"), GateJudge.Measure(g, clean.Accuracy, attackReports, checkReports), config.NearThreshold))).ToList();
+            var gates = config.Gates.Select((g, k) => Located(file, g.Line, () => GateJudge.Judge(g, registry.Metric(g.Metric)
+                ?? throw new InvalidInputException(null, $"unknown metric '{g.Metric}'"), GateJudge.Measure(g, clean.Accuracy, attackReports, checkReports), config.NearThreshold,
+                sequentialGates?.VerdictOf(k, indices.Count)))).ToList();
             // Per-class robustness and the gallery come from the strongest attack: lowest robust accuracy at its largest budget.
             int strongest = outcomes.Count == 0 ? -1 : Enumerable.Range(0, outcomes.Count)
                 .MinBy(a => (attackReports[a].Result.Curve[^1].RobustAccuracy.Successes, a));
             var perClass = PerClass(dataset.ClassNames, clean.PerClass, strongest < 0 ? null : outcomes[strongest]);
             var gallery = strongest < 0 ? [] : Gallery(outcomes[strongest], options.GalleryExamples);
             return new ScanReport(ToolVersion, file, config.Model, model.Sha256, dataset.Description, indices.Count, config.Seed, device,
-                dataset.ClassNames, clean.Accuracy, attackReports, gates, perClass, gallery) { Checks = checkReports, Rules = registry.Rules };
+                dataset.ClassNames, clean.Accuracy, attackReports, gates, perClass, gallery)
+            {
+                Checks = checkReports, Rules = registry.Rules,
+                Sequential = config.Sequential ? new SequentialScan(sample.Count, indices.Count, config.Confidence) : null,
+                Statistics = new ScanStatistics(batchesAttacked, cache?.Hits ?? 0, cache?.Rejected ?? 0),
+            };
         }
         finally
         {
@@ -141,6 +217,63 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         using var prepared = attack.Prepare(run);
         var evaluation = new RobustnessEvaluation(run.Runtime, run.Dataset.Mapping);
         return evaluation.Run(run.Id, prepared.Craft, run.Settings, run.Epsilons, run.Batches, prepared.Transfer, run.Progress, run.CancellationToken, run.Observe);
+    }
+
+    /// <summary>
+    /// One configured attack fed batch by batch (in one pass, or in a sequential scan's rounds): each batch's outcome is
+    /// read from the verdict cache when there, attacked otherwise (the attack prepared on the first batch that needs it,
+    /// so a run served wholly from the cache prepares nothing), and folded into the attack's figures.
+    /// </summary>
+    private sealed class AttackStream : IDisposable
+    {
+        private readonly ICraftingAttack attack;
+        private readonly AttackRun run;
+        private readonly VerdictCache? cache;
+        private readonly string? identity;
+        private readonly int classes;
+        private readonly double[] budgets;
+        private readonly RobustnessEvaluation evaluation;
+        private readonly RobustnessAccumulator accumulator;
+        private PreparedCraft? prepared;
+        private int batchIndex;
+
+        public AttackStream(ICraftingAttack attack, AttackRun run, VerdictCache? cache, int classes)
+        {
+            this.attack = attack;
+            this.run = run;
+            this.cache = cache;
+            this.classes = classes;
+            budgets = RobustnessEvaluation.Budgets(run.Id, run.Settings, run.Epsilons);
+            evaluation = new RobustnessEvaluation(run.Runtime, run.Dataset.Mapping);
+            accumulator = new RobustnessAccumulator(run.Id, run.Settings, budgets, false, run.Progress, run.Observe);
+            identity = cache is null ? null : VerdictCache.AttackIdentity(attack.Name, (attack as RegisteredAttack)?.Implementation ?? attack.GetType(), run.Settings, budgets);
+        }
+
+        /// <summary>Batches this stream attacked (not served by the cache).</summary>
+        public int BatchesAttacked { get; private set; }
+
+        public void Feed(LabeledBatch batch)
+        {
+            int index = batchIndex++;
+            var key = cache is null ? null : VerdictCache.KeyOf(run.Model.Sha256, run.Dataset.Preprocessing ?? run.Dataset.Description, run.Device, identity!, index, batch);
+            var outcome = key is null ? null : cache!.TryRead(key, batch, budgets.Length, classes);
+            if (outcome is null)
+            {
+                prepared ??= attack.Prepare(run);
+                outcome = evaluation.AttackBatch(prepared.Craft, batch, index, run.Settings, budgets, prepared.Transfer, run.Observe is not null, run.CancellationToken);
+                BatchesAttacked++;
+                if (key is not null) cache!.Write(key, outcome);
+            }
+            accumulator.Add(batch, outcome);
+        }
+
+        public RobustnessResult Result() => accumulator.Result();
+
+        public string Describe() => attack.Describe(run.Settings);
+
+        public IReadOnlyList<string> Keys => attack.Keys;
+
+        public void Dispose() => prepared?.Dispose();
     }
 
     private static IReadOnlyList<ClassAccuracy> PerClass(IReadOnlyList<string> names, (int Correct, int Total)[] perClass, OutcomeCollector? attacked) =>

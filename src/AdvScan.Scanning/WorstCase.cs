@@ -46,6 +46,7 @@ public static class WorstCase
         var clean = members[0].Result.Curve[0].CleanAccuracy;
         int examples = members[0].Result.RobustByBudget![0].Length;
         var curve = new List<RobustnessPoint>();
+        var robustByBudget = new List<bool[]>();
         foreach (var eps in budgets)
         {
             var robust = Enumerable.Repeat(true, examples).ToArray();
@@ -65,6 +66,7 @@ public static class WorstCase
                 }
             }
             int standing = robust.Count(r => r);
+            robustByBudget.Add(robust);
             var won = smallest.Where(double.IsFinite).ToList();
             // Norms are those of the examples that won; runtime disagreements belong to the attacks it combines.
             curve.Add(new RobustnessPoint(eps, clean, Proportion.Of(standing, clean.Trials), Proportion.Of(clean.Successes - standing, clean.Successes),
@@ -74,7 +76,8 @@ public static class WorstCase
         var settings = first.Result.Settings with { Epsilon = budgets[^1] };
         var names = string.Join(", ", members.Select(m => m.Config.Id));
         var description = string.Create(CultureInfo.InvariantCulture, $"{AttackKeys.NormText(norm)}, worst case per example over {names}");
-        var result = new RobustnessResult(Id, norm, settings, curve, null, 0, 0);
+        // Per example too, so a sequential gate on the worst case reads its outcomes like any attack's.
+        var result = new RobustnessResult(Id, norm, settings, curve, null, 0, 0) { RobustByBudget = robustByBudget };
         return new AttackReport(new AttackConfig(id, Id, budgets, first.Config.Settings), result) { Description = description };
     }
 }

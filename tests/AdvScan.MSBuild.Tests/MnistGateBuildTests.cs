@@ -85,6 +85,8 @@ public sealed class MnistGateBuildTests(PackedExample workspace)
         var sarif = Assert.Single(Directory.GetFiles(ScanFolder(project), "*.sarif"));
         Assert.Contains("\"runs\"", File.ReadAllText(sarif));
         Assert.Equal(File.ReadAllText(sarif), File.ReadAllText(sarifCopy));
+        // The verdict cache lives under obj/ too, so a rebuild after a config change re-attacks only what changed.
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(ScanFolder(project), "verdict-cache"), "*.verdicts"));
     }
 
     [Fact]

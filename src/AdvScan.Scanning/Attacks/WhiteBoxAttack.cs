@@ -22,6 +22,9 @@ internal sealed class ScoreBasedAttack(IScoreBasedAttack attack) : RegisteredAtt
 /// <summary>An attack registered through its own interface, speaking for itself: every fact is the attack's.</summary>
 internal abstract class RegisteredAttack(IAttackInfo info) : ICraftingAttack
 {
+    /// <summary>The registered attack's own type (a plug-in's), which the verdict cache keys on.</summary>
+    public Type Implementation => info.GetType();
+
     public string Name => info.Name;
     public IReadOnlyList<Norm> Norms => info.Norms;
     public Norm DefaultNorm => info.DefaultNorm;

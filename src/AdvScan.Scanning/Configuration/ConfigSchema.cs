@@ -81,7 +81,13 @@ public static class ConfigSchema
                     ["type"] = "object",
                     ["description"] = "A seeded class-stratified sample of the data (all of it when size is omitted).",
                     ["additionalProperties"] = false,
-                    ["properties"] = new JsonObject { ["size"] = Integer(1, null, null), ["seed"] = Integer(0, null, null) },
+                    ["properties"] = new JsonObject
+                    {
+                        ["size"] = Integer(1, null, null),
+                        ["seed"] = Integer(0, null, null),
+                        ["sequential"] = new JsonObject { ["type"] = "boolean", ["default"] = false, ["description"] = "Attack examples in a seeded random order, a batch a round, and stop once every gate's verdict is settled by an anytime-valid confidence sequence (see README, Sequential gates and the verdict cache)." },
+                        ["confidence"] = new JsonObject { ["type"] = "number", ["minimum"] = 0.5, ["exclusiveMaximum"] = 1, ["default"] = 0.95, ["description"] = "Confidence at which sequential verdicts are settled (1 - alpha)." },
+                    },
                 },
                 ["seed"] = Integer(0, null, "Seed of the sample and of every attack's and check's randomness (overrides sample.seed)."),
                 ["device"] = new JsonObject { ["type"] = "string", ["pattern"] = "^(cpu|cuda(:[0-9]+)?)$", ["default"] = "cpu" },

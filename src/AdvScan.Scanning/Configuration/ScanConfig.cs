@@ -22,6 +22,19 @@ public sealed record ScanConfig
     /// <summary>Examples in the seeded, class-stratified sample; 0 takes the whole dataset.</summary>
     public int SampleSize { get; init; }
 
+    /// <summary>
+    /// Sequential gates: examples are attacked in a seeded random order, a batch a round, and the scan stops at the
+    /// first round where every gate's verdict is settled by an anytime-valid confidence sequence
+    /// (<see cref="ConfidenceSequence"/>) at <see cref="Confidence"/>. advscan.json's <c>sample.sequential</c>.
+    /// </summary>
+    public bool Sequential { get; init; }
+
+    /// <summary>The confidence sequential verdicts are settled at (1 - alpha): 0.95 unless <c>sample.confidence</c> says otherwise.</summary>
+    public double Confidence { get; init; } = 0.95;
+
+    /// <summary>The line of the "sample" section (0 when absent or built in code), where sequential problems are reported.</summary>
+    public int SampleLine { get; init; }
+
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
     public int BatchSize { get; init; } = 64;

@@ -47,12 +47,18 @@ public static class ScanConfigReader
         var spec = root.Section("spec") is { } specSection ? ReadSpec(specSection) : new SpecConfig();
         int sampleSize = 0;
         long seed = 0;
+        bool sequential = false;
+        double confidence = 0.95;
+        int sampleLine = 0;
         if (root.Has("sample"))
         {
             var sample = root.Section("sample")!;
-            sample.RejectUnknown(["size", "seed"]);
+            sample.RejectUnknown(["size", "seed", "sequential", "confidence"]);
             sampleSize = sample.Int("size", 1, nameof(ResourceLimits.MaxExamples)) ?? 0;
             seed = sample.Int("seed", min: 0) ?? 0;
+            sequential = sample.Bool("sequential") ?? false;
+            confidence = sample.Number("confidence", 0.5, 1, exclusiveMax: true) ?? confidence;
+            sampleLine = sample.Line;
         }
         seed = root.Int("seed", min: 0) ?? seed;
         var device = root.String("device", "cpu");
@@ -86,6 +92,9 @@ public static class ScanConfigReader
             Data = data,
             Spec = spec,
             SampleSize = sampleSize,
+            Sequential = sequential,
+            Confidence = confidence,
+            SampleLine = sampleLine,
             Seed = seed,
             Device = device,
             BatchSize = root.Int("batchSize", 1, nameof(ResourceLimits.MaxBatchSize)) ?? 64,
