@@ -205,6 +205,7 @@ public static class TrustBoundary
         FileKind.CharacterDevice or FileKind.BlockDevice => "device",
         FileKind.Socket => "socket",
         FileKind.Directory => "folder",
+        FileKind.Regular => "file",
         _ => "special file",
     };
 
