@@ -186,7 +186,7 @@ public sealed class OnnxModel
         foreach (var tensor in Proto.Graph.Initializer)
             if (tensor.RawData.Length > SharedInitializerBytes) tensor.RawData = ByteString.Empty;
         WeightsReleased = true;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     public void Save(string path) => System.IO.File.WriteAllBytes(path, ToBytes());

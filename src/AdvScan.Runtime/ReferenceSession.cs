@@ -93,6 +93,8 @@ public sealed class ReferenceSession : IDisposable
     private static InferenceSession Create(OnnxModel model, RuntimeOptions runtime, IReadOnlyCollection<OnnxTensor>? sharedWeights, List<OrtValue> shared)
     {
         using var options = CreateSessionOptions(runtime, model.File);
+        // What the engine's import freed goes back first, so ONNX Runtime's parse of the file adds to a lower floor.
+        NativeHeap.Trim();
         try
         {
             if (sharedWeights is { Count: > 0 } && runtime.Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
@@ -110,9 +112,12 @@ public sealed class ReferenceSession : IDisposable
                 options.AddSessionConfigEntry("session.disable_prepacking", "1");
             }
             // From the file when there is one, so ONNX Runtime resolves external data beside it itself.
-            return model.File is not null && File.Exists(model.File)
+            var session = model.File is not null && File.Exists(model.File)
                 ? new InferenceSession(model.File, options)
                 : new InferenceSession(model.ToBytes(), options);
+            // ONNX Runtime freed its parsed copy of the file (weights included) once the session was built.
+            NativeHeap.Trim();
+            return session;
         }
         catch (OnnxRuntimeException e)
         {
@@ -153,6 +158,10 @@ public sealed class ReferenceSession : IDisposable
             // ONNX Runtime's CPU arena keeps the largest batch's activations reserved after every run, on top of what
             // libtorch needs for the attack's backward pass; without it each run's buffers go back to the allocator.
             EnableCpuMemArena = false,
+            // Nor one block per input shape planned for a whole run's intermediates: freed after the run, it left
+            // glibc holding a judging pass's worth beside the next attack step (PGD-2 on a ViT-B/16 at batch 1 peaked
+            // 11 MiB above the session's opening, 0 without it).
+            EnableMemoryPattern = false,
         };
         var device = runtime.Device.Trim().ToLowerInvariant();
         if (device == "cpu") return options;

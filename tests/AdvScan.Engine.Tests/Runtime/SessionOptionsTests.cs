@@ -20,6 +20,18 @@ public class SessionOptionsTests
     }
 
     [Fact]
+    public void Session_options_keep_no_arena_and_no_memory_pattern_beside_libtorchs_activations()
+    {
+        using var options = ReferenceSession.CreateSessionOptions(new RuntimeOptions(Threads: 1), "m.onnx");
+        Assert.False(options.EnableCpuMemArena);
+        Assert.False(options.EnableMemoryPattern);
+    }
+
+    [Fact]
+    public void The_c_heap_is_trimmed_on_linux_and_left_alone_elsewhere() =>
+        Assert.Equal(OperatingSystem.IsLinux(), NativeHeap.Trim());
+
+    [Fact]
     public void Scan_sessions_follow_libtorchs_thread_count_so_black_box_attacks_get_the_same_cores()
     {
         int previous = torch.get_num_threads();
