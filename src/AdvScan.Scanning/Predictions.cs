@@ -65,23 +65,33 @@ public static class Predictions
         return (predictions, confidences);
     }
 
-    /// <summary>Clean accuracy over batches, in total and per class (classes beyond <paramref name="classes"/> extend the table).</summary>
-    public static CleanCounts CleanAccuracy(ReferenceSession runtime, PixelMapping mapping, IEnumerable<LabeledBatch> batches, int classes)
+}
+
+/// <summary>
+/// Clean accuracy counted batch by batch as a scan reads its sample, in total and per class (labels beyond the class
+/// count extend the table), with every example's verdict in sample order for the sequential gates.
+/// </summary>
+public sealed class CleanTally(int classes)
+{
+    private readonly List<bool> correct = [];
+    private (int Correct, int Total)[] perClass = new (int Correct, int Total)[Math.Max(classes, 1)];
+    private int hits;
+
+    /// <summary>Whether each example counted so far was classified correctly, in the order counted.</summary>
+    public IReadOnlyList<bool> Correct => correct;
+
+    public void Add(int[] predicted, int[] labels)
     {
-        int correct = 0, total = 0;
-        var perClass = new (int Correct, int Total)[Math.Max(classes, 1)];
-        foreach (var batch in batches)
+        for (int i = 0; i < labels.Length; i++)
         {
-            var (predicted, _) = Predict(runtime, mapping, batch.Pixels, batch.Shape);
-            for (int i = 0; i < batch.Labels.Length; i++)
-            {
-                int label = batch.Labels[i];
-                if (label >= perClass.Length) Array.Resize(ref perClass, label + 1);
-                perClass[label].Total++;
-                total++;
-                if (predicted[i] == label) { correct++; perClass[label].Correct++; }
-            }
+            int label = labels[i];
+            if (label >= perClass.Length) Array.Resize(ref perClass, label + 1);
+            bool hit = predicted[i] == label;
+            perClass[label].Total++;
+            if (hit) { hits++; perClass[label].Correct++; }
+            correct.Add(hit);
         }
-        return new CleanCounts(Proportion.Of(correct, total), perClass);
     }
+
+    public CleanCounts Counts => new(Proportion.Of(hits, correct.Count), perClass.ToArray());
 }

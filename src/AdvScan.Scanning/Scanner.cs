@@ -70,12 +70,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             if (indices.Count == 0) throw new InvalidInputException(file, "the sample is empty (no examples in the data, or more shards than examples)", config.Data.Line > 0 ? config.Data.Line : null);
             var cache = options.Cache is { } folder ? new VerdictCache(folder, ResourceLimits.Current.MaxCacheBytes) : null;
             IEnumerable<LabeledBatch> Batches() => dataset.Read(indices, config.BatchSize, cancellationToken);
-            CleanCounts? clean = null;
-            if (!config.Sequential)
-            {
-                progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
-                clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
-            }
+            var tally = new CleanTally(dataset.ClassNames.Count);
 
             var streams = new List<AttackStream>();
             var outcomes = new List<OutcomeCollector>();
@@ -89,52 +84,36 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                     var settings = attack.ToSettings(config.Seed);
                     Located(file, attack.Line, () => { settings.Validate(dataset.ClassNames.Count); return 0; });
                     var stage = new ImmediateProgress<int>(done => progress?.Report(new ScanProgress(attack.Id, done, indices.Count)));
-                    // No batches of its own: the stream is fed batch by batch (one pass, or the sequential rounds).
+                    // No batches of its own: the stream is fed batch by batch, each batch read once for every attack.
                     var run = new AttackRun(attack.Id, settings, attack.Epsilons, model, Graph, runtime, dataset, device, [])
                         { Progress = stage, Observe = seen.Add, CancellationToken = cancellationToken };
                     streams.Add(Located(file, attack.Line, () => new AttackStream(attacks[i], run, cache, dataset.ClassNames.Count)));
                 }
 
-                SequentialGates? sequential = null;
-                if (config.Sequential)
+                // One pass over the batches: ONNX Runtime's clean verdicts, then every attack. A sequential scan takes the
+                // batches in its seeded order, one a round, and stops at the first round after which every gate is settled.
+                var sequential = config.Sequential ? new SequentialGates(config.Gates, config.Confidence) : null;
+                int used = 0;
+                progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
+                foreach (var batch in Batches())
                 {
-                    // Rounds of one batch each, every attack on every round, until every gate is settled or the sample ends.
-                    sequential = new SequentialGates(config.Gates, config.Confidence);
-                    var cleanCorrect = new List<bool>();
-                    int used = 0;
-                    while (used < indices.Count)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var round = indices.Skip(used).Take(config.BatchSize).ToList();
-                        foreach (var batch in dataset.Read(round, config.BatchSize, cancellationToken))
-                        {
-                            var (predicted, _) = Predictions.Predict(runtime, dataset.Mapping, batch.Pixels, batch.Shape);
-                            cleanCorrect.AddRange(predicted.Select((p, k) => p == batch.Labels[k]));
-                            for (int i = 0; i < streams.Count; i++)
-                            {
-                                var stream = streams[i];
-                                Located(file, config.Attacks[i].Line, () => { stream.Feed(batch); return 0; });
-                            }
-                        }
-                        used += round.Count;
-                        progress?.Report(new ScanProgress("sequential", used, indices.Count));
-                        var soFar = streams.Select((st, i) => new AttackReport(config.Attacks[i], st.Result())).ToList();
-                        soFar.AddRange(WorstCase.Combine(soFar, config.Gates.Select(g => g.Source).OfType<string>()));
-                        var current = soFar;
-                        Located(file, config.SampleLine, () => { sequential.Feed(current, cleanCorrect, used); return 0; });
-                        if (sequential.AllSettled) break;
-                    }
-                    indices = indices.Take(used).ToList();
-                }
-                else
-                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var (predicted, _) = Predictions.Predict(runtime, dataset.Mapping, batch.Pixels, batch.Shape);
+                    tally.Add(predicted, batch.Labels);
                     for (int i = 0; i < streams.Count; i++)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
                         var stream = streams[i];
-                        Located(file, config.Attacks[i].Line, () => { foreach (var batch in Batches()) stream.Feed(batch); return 0; });
+                        Located(file, config.Attacks[i].Line, () => { stream.Feed(batch); return 0; });
                     }
+                    used += batch.Labels.Length;
+                    progress?.Report(new ScanProgress("clean accuracy", used, indices.Count));
+                    if (sequential is null) continue;
+                    var soFar = streams.Select((st, i) => new AttackReport(config.Attacks[i], st.Result())).ToList();
+                    soFar.AddRange(WorstCase.Combine(soFar, config.Gates.Select(g => g.Source).OfType<string>()));
+                    Located(file, config.SampleLine, () => { sequential.Feed(soFar, tally.Correct, used); return 0; });
+                    if (sequential.AllSettled) break;
                 }
+                if (sequential is not null) indices = indices.Take(used).ToList();
                 sequentialGates = sequential;
                 for (int i = 0; i < streams.Count; i++)
                 {
@@ -147,11 +126,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             {
                 foreach (var stream in streams) stream.Dispose();
             }
-            if (clean is null)
-            {
-                progress?.Report(new ScanProgress("clean accuracy", 0, indices.Count));
-                clean = Predictions.CleanAccuracy(runtime, dataset.Mapping, Batches(), dataset.ClassNames.Count);
-            }
+            var clean = tally.Counts;
 
             // The worst case per example over the attacks of each norm, as an attack of its own (gates name it "all").
             attackReports.AddRange(WorstCase.Combine(attackReports, config.Gates.Select(g => g.Source).OfType<string>()));
