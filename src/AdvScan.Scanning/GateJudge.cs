@@ -68,6 +68,25 @@ public static class GateJudge
     };
 
     /// <summary>
+    /// The attacks a gate on an attack metric judges (its source, or every attack for none) with the index of the budget
+    /// it names on each curve (the largest budget when it names none): the one reading of a gate's figure, for the
+    /// judge and for the sequential gates' per-example outcomes.
+    /// </summary>
+    internal static IReadOnlyList<(AttackReport Report, int Budget)> PointsOf(GateConfig gate, IReadOnlyList<AttackReport> attacks)
+    {
+        var points = new List<(AttackReport, int)>();
+        foreach (var report in gate.Source is null ? attacks : attacks.Where(a => a.Config.Id == gate.Source))
+        {
+            var curve = report.Result.Curve;
+            int at = gate.Budget is null ? curve.Count - 1 : Enumerable.Range(0, curve.Count).FirstOrDefault(b => curve[b].Epsilon == gate.Budget, -1);
+            if (at < 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric} at eps {gate.Budget}, which attack '{report.Config.Id}' did not run");
+            points.Add((report, at));
+        }
+        if (points.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, but no attack ran");
+        return points;
+    }
+
+    /// <summary>
     /// The figure a gate judges, from what a scan measured: clean accuracy; an attack's figure at the gate's budget (the
     /// attack's largest when none is named; runtime disagreement without an attack sums every attack's largest
     /// budget); or a check's metric at the gate's label and budget. A gate naming no label judges the check's value
@@ -79,9 +98,7 @@ public static class GateJudge
         if (gate.Metric == ScanMetrics.CleanAccuracy.Name) return MetricValue.Of(gate.Metric, clean);
         if (ScanMetrics.Attack.Any(m => m.Name == gate.Metric))
         {
-            var relevant = gate.Source is null ? attacks : attacks.Where(a => a.Config.Id == gate.Source).ToList();
-            var points = relevant.Select(a => a.Result.Curve.First(p => gate.Budget is null ? p == a.Result.Curve[^1] : p.Epsilon == gate.Budget)).ToList();
-            if (points.Count == 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, but no attack ran");
+            var points = PointsOf(gate, attacks).Select(p => p.Report.Result.Curve[p.Budget]).ToList();
             var proportion = gate.Metric == ScanMetrics.RobustAccuracy.Name ? points[0].RobustAccuracy
                 : gate.Metric == ScanMetrics.AttackSuccess.Name ? points[0].AttackSuccess
                 : Proportion.Of(points.Sum(p => p.RuntimeDisagreements), points.Sum(p => p.Attacked));

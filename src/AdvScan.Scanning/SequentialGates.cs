@@ -61,14 +61,10 @@ public sealed class SequentialGates
         fed = used;
     }
 
-    /// <summary>Per example, robust or not at the gate's budget, in the attack the gate judges (as <see cref="GateJudge.Measure"/> picks it).</summary>
+    /// <summary>Per example, robust or not at the gate's budget, in the attack the gate judges (<see cref="GateJudge.PointsOf"/>).</summary>
     private static bool[] RobustFlags(GateConfig gate, IReadOnlyList<AttackReport> attacks)
     {
-        var report = (gate.Source is null ? attacks : attacks.Where(a => a.Config.Id == gate.Source)).FirstOrDefault()
-            ?? throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric}, but no attack ran");
-        var curve = report.Result.Curve;
-        int at = gate.Budget is null ? curve.Count - 1 : Enumerable.Range(0, curve.Count).FirstOrDefault(b => curve[b].Epsilon == gate.Budget, -1);
-        if (at < 0) throw new InvalidInputException(null, $"gate '{gate.Id}' judges {gate.Metric} at eps {gate.Budget}, which attack '{report.Config.Id}' did not run");
+        var (report, at) = GateJudge.PointsOf(gate, attacks)[0];
         return report.Result.RobustByBudget![at];
     }
 
