@@ -15,13 +15,6 @@ internal static class AttackJson
     public static void WriteParameters(Utf8JsonWriter w, IReadOnlyList<string> keys, AttackSettings settings)
     {
         w.WriteStartObject("parameters");
-        WriteParameterValues(w, keys, settings);
-        w.WriteEndObject();
-    }
-
-    /// <summary>The parameters as properties of the object being written (SARIF's flat property bag).</summary>
-    public static void WriteParameterValues(Utf8JsonWriter w, IReadOnlyList<string> keys, AttackSettings settings)
-    {
         foreach (var (key, value) in AttackParameters.Of(keys, settings))
         {
             switch (value)
@@ -39,6 +32,7 @@ internal static class AttackJson
                 default: throw new InvalidOperationException($"parameter '{key}' has a value of type {value.GetType().Name}");
             }
         }
+        w.WriteEndObject();
     }
 
     /// <summary>Settings read back from "parameters" over <paramref name="settings"/>; returns the keys in written order.</summary>

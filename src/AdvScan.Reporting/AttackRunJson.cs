@@ -86,7 +86,7 @@ public static class AttackRunJson
     }
 
     /// <summary>The access in a report's words: "gradients", "scores", "labels", "surrogate".</summary>
-    public static string AccessName(AttackAccess access) => access.ToString().ToLowerInvariant();
+    private static string AccessName(AttackAccess access) => access.ToString().ToLowerInvariant();
 
     private static void WriteStringOrNull(Utf8JsonWriter json, string name, string? value)
     {
