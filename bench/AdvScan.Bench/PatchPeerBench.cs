@@ -4,6 +4,7 @@ using System.Text.Json;
 using AdvScan.Checks.Patch;
 using AdvScan.Runtime;
 using AdvScan.Scanning.Checks;
+using AdvScan.Scanning;
 
 namespace AdvScan.Bench;
 
@@ -160,18 +161,9 @@ internal static class PatchPeerBench
         }
     }
 
-    private static int[] Predict(PatchBench.Opened opened, float[] pixels, long[] shape)
-    {
-        var (data, inputShape) = opened.Dataset.Mapping.ToModelInputHost(pixels, shape);
-        var logits = opened.Runtime.RunFirst(new HostTensor(data, inputShape)).Data;
-        int rows = (int)shape[0], classes = logits.Length / rows;
-        return Enumerable.Range(0, rows).Select(r =>
-        {
-            int best = 0;
-            for (int j = 1; j < classes; j++) if (logits[r * classes + j] > logits[r * classes + best]) best = j;
-            return best;
-        }).ToArray();
-    }
+    /// <summary>ONNX Runtime's class for every row, judged as the check judges (<see cref="Predictions.Predict"/>).</summary>
+    private static int[] Predict(PatchBench.Opened opened, float[] pixels, long[] shape) =>
+        Predictions.Predict(opened.Runtime, opened.Dataset.Mapping, pixels, shape).Classes;
 
     private static byte[] Bytes(float[] values)
     {

@@ -1,4 +1,5 @@
 using AdvScan.Runtime;
+using AdvScan.Scanning;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -105,16 +106,7 @@ internal static class PlainUniversalPatch
         return (successes, trials);
     }
 
-    private static int[] Predict(ModelFixture fixture, float[] pixels, long[] shape)
-    {
-        var (data, inputShape) = fixture.Dataset.Mapping.ToModelInputHost(pixels, shape);
-        var logits = fixture.Runtime.RunFirst(new HostTensor(data, inputShape)).Data;
-        int rows = (int)shape[0], classes = logits.Length / rows;
-        return Enumerable.Range(0, rows).Select(r =>
-        {
-            int best = 0;
-            for (int j = 1; j < classes; j++) if (logits[r * classes + j] > logits[r * classes + best]) best = j;
-            return best;
-        }).ToArray();
-    }
+    /// <summary>ONNX Runtime's class for every row, judged as the check judges (<see cref="Predictions.Predict"/>).</summary>
+    private static int[] Predict(ModelFixture fixture, float[] pixels, long[] shape) =>
+        Predictions.Predict(fixture.Runtime, fixture.Dataset.Mapping, pixels, shape).Classes;
 }
