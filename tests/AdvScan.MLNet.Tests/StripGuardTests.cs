@@ -87,10 +87,25 @@ public sealed class StripGuardTests(BadnetsDigits digits, ITestOutputHelper outp
     {
         var ml = new MLContext(seed: 1);
         var file = Path.Combine(folder, "step.json");
+        var secret = Path.Combine(folder, "secret.txt");
+        File.WriteAllText(secret, "not yours");
+        var link = Path.Combine(folder, "link.json");
+        File.CreateSymbolicLink(link, secret);
         using (var step = ml.Transforms.ScanRobustness(BadnetsDigits.Model, nameof(DigitRow.Pixels), nameof(DigitRow.Label), BadnetsDigits.Options())
             .Fit(BadnetsDigits.Vectors(ml, digits.Sample)))
+        {
             step.Save(file);
+            // Saving onto a link is refused: the file it points at is never written through.
+            Assert.ThrowsAny<InvalidInputException>(() => step.Save(link));
+            Assert.Equal("not yours", File.ReadAllText(secret));
+        }
         var text = File.ReadAllText(file);
+
+        // A FIFO named as the step file is refused by kind before it is opened (no read that blocks forever).
+        var fifo = Path.Combine(folder, "step.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        var notFile = Assert.ThrowsAny<InvalidInputException>(() => ml.Transforms.LoadScanRobustness(BadnetsDigits.Model, fifo));
+        Assert.Contains("FIFO", notFile.Message);
 
         var other = Assert.Throws<InvalidInputException>(() => ml.Transforms.LoadScanRobustness(BadnetsDigits.Fixture("mnist-cnn.onnx"), file));
         Assert.Contains("was saved for the model with SHA-256", other.Message);
