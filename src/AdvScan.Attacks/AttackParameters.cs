@@ -32,22 +32,22 @@ public static class AttackParameters
 
     /// <summary>
     /// Settings with one key set from a value as JSON gives it (a double, a bool, a string, a double[] or null); null
-    /// when the value has the wrong type or range for the key, so a reader can say where.
+    /// when the value has the wrong type or lies outside the range a config accepts for the key, so a reader can say where.
     /// </summary>
     public static AttackSettings? With(AttackSettings s, string key, object? value)
     {
         int? whole = value is double d && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;
         return key switch
         {
-            AttackKeys.Steps => whole is { } n ? s with { Steps = n } : null,
-            AttackKeys.StepSize => value is null ? s with { StepSize = null } : value is double v ? s with { StepSize = v } : null,
-            AttackKeys.Restarts => whole is { } n ? s with { Restarts = n } : null,
+            AttackKeys.Steps => whole is >= 0 and var n ? s with { Steps = n } : null,
+            AttackKeys.StepSize => value is null ? s with { StepSize = null } : value is double v && double.IsFinite(v) && v > 0 ? s with { StepSize = v } : null,
+            AttackKeys.Restarts => whole is >= 1 and var n ? s with { Restarts = n } : null,
             AttackKeys.RandomStart => value is bool b ? s with { RandomStart = b } : null,
-            AttackKeys.TargetClass => value is null ? s with { TargetClass = null } : whole is { } n ? s with { TargetClass = n } : null,
-            AttackKeys.Queries => whole is { } n ? s with { Queries = n } : null,
+            AttackKeys.TargetClass => value is null ? s with { TargetClass = null } : whole is >= 0 and var n ? s with { TargetClass = n } : null,
+            AttackKeys.Queries => whole is >= 0 and var n ? s with { Queries = n } : null,
             AttackKeys.Surrogate => value is null or string ? s with { Surrogate = (string?)value } : null,
-            AttackKeys.Rotation => value is null or double ? s with { Rotation = (double?)value } : null,
-            AttackKeys.Translation => value is null or double ? s with { Translation = (double?)value } : null,
+            AttackKeys.Rotation => value is null || value is double r && r is >= 0 and <= 180 ? s with { Rotation = (double?)value } : null,
+            AttackKeys.Translation => value is null || value is double t && t is >= 0 and <= 10_000 ? s with { Translation = (double?)value } : null,
             AttackKeys.Grid => value switch
             {
                 null => s with { GridRotations = 0, GridTranslations = 0 },

@@ -117,8 +117,13 @@ public static class ShardMerger
         Require(a.ClassNames.SequenceEqual(b.ClassNames), "the class names");
         Require(a.Attacks.Select(x => x.Config.Id).SequenceEqual(b.Attacks.Select(x => x.Config.Id)), "the list of attacks");
         for (int i = 0; i < a.Attacks.Count; i++)
+        {
             Require(a.Attacks[i].Result.Curve.Select(p => p.Epsilon).SequenceEqual(b.Attacks[i].Result.Curve.Select(p => p.Epsilon)),
                 string.Create(CultureInfo.InvariantCulture, $"the budgets of attack '{a.Attacks[i].Config.Id}'"));
+            // Counts of two attacks run with other steps (or another target) are not one figure.
+            Require(a.Attacks[i].Keys.SequenceEqual(b.Attacks[i].Keys) && a.Attacks[i].Config.Settings == b.Attacks[i].Config.Settings,
+                $"the parameters of attack '{a.Attacks[i].Config.Id}'");
+        }
         Require(a.Checks.Select(x => (x.Id, x.Check, x.Metrics.Count)).SequenceEqual(b.Checks.Select(x => (x.Id, x.Check, x.Metrics.Count))), "the list of checks");
         Require(a.Gates.Select(g => g.Gate).SequenceEqual(b.Gates.Select(g => g.Gate)), "the list of gates");
         Require(a.PerClass.Select(c => c.Class).SequenceEqual(b.PerClass.Select(c => c.Class)), "the classes");

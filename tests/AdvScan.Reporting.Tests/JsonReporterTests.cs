@@ -78,14 +78,17 @@ public class JsonReporterTests
     }
 
     [Fact]
-    public void A_parameter_the_attack_declares_with_a_value_of_the_wrong_type_is_refused_on_its_line()
+    public void A_parameter_the_attack_declares_with_a_value_of_the_wrong_type_or_range_is_refused_on_its_line()
     {
         var written = ScanReportJson.Serialize(SampleReports.Full());
-        var forged = written.Replace("\"steps\": 40", "\"steps\": \"many\"", StringComparison.Ordinal);
-        Assert.NotEqual(written, forged);
-        var error = Assert.Throws<InvalidInputException>(() => ScanReportJson.Read(forged, "shard.json"));
-        Assert.Contains("steps", error.Problem);
-        Assert.NotNull(error.Line);
+        foreach (var value in new[] { "\"many\"", "-5", "1.5" })
+        {
+            var forged = written.Replace("\"steps\": 40", $"\"steps\": {value}", StringComparison.Ordinal);
+            Assert.NotEqual(written, forged);
+            var error = Assert.Throws<InvalidInputException>(() => ScanReportJson.Read(forged, "shard.json"));
+            Assert.Contains("steps", error.Problem);
+            Assert.NotNull(error.Line);
+        }
     }
 
     [Fact]

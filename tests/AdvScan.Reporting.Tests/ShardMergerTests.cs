@@ -70,6 +70,17 @@ public class ShardMergerTests
     }
 
     [Fact]
+    public void Shards_whose_attack_ran_with_other_parameters_are_refused()
+    {
+        // The same ids and budgets, but PGD with 30 steps in one shard: their counts are not one figure.
+        var text = ScanReportJson.Serialize(SampleReports.Build(SampleReports.ShardB, []));
+        var forged = text.Replace("\"steps\": 40", "\"steps\": 30", StringComparison.Ordinal);
+        Assert.NotEqual(text, forged);
+        var error = Assert.Throws<InvalidInputException>(() => ShardMerger.Merge([ShardFromJson(SampleReports.ShardA), ScanReportJson.Read(forged, "shard2.json")]));
+        Assert.Contains("the parameters of attack 'pgd' differs", error.Problem);
+    }
+
+    [Fact]
     public void Merging_nothing_is_refused()
     {
         Assert.Throws<InvalidInputException>(() => ShardMerger.Merge([]));
