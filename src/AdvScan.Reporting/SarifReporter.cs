@@ -213,14 +213,7 @@ public sealed class SarifReporter(SarifReporterOptions? options = null) : IRepor
             w.WriteNumber("successes", p.Successes);
             w.WriteNumber("trials", p.Trials);
         }
-        if (gate.Sequential is { } q)
-        {
-            w.WriteNumber("examplesUsed", q.ExamplesUsed);
-            ScanReportJson.WriteFinite(w, "sequenceLower", q.Lower);
-            ScanReportJson.WriteFinite(w, "sequenceUpper", q.Upper);
-            w.WriteNumber("sequenceConfidence", q.Confidence);
-            w.WriteString("stopReason", ScanReportJson.StopName(q.Stop));
-        }
+        if (gate.Sequential is { } q) ScanReportJson.WriteSequential(w, q);
         if (gate.Gate.Source is { } source) w.WriteString("source", source);
         if (gate.Gate.Budget is { } budget) w.WriteNumber("budget", budget);
         if (gate.Gate.Label is { } label) w.WriteString("label", label);

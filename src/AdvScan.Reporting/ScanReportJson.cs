@@ -145,17 +145,20 @@ public static class ScanReportJson
         WriteFinite(w, "judgedValue", g.JudgedValue);
         w.WriteString("subject", g.Subject);
         w.WriteString("message", g.Message);
-        if (g.Sequential is { } q)
-        {
-            w.WriteStartObject("sequential");
-            w.WriteNumber("examplesUsed", q.ExamplesUsed);
-            w.WriteNumber("observations", q.Observations);
-            WriteFinite(w, "lower", q.Lower);
-            WriteFinite(w, "upper", q.Upper);
-            w.WriteNumber("confidence", q.Confidence);
-            w.WriteString("stopReason", StopName(q.Stop));
-            w.WriteEndObject();
-        }
+        if (g.Sequential is { } q) WriteSequential(w, q);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A sequential gate's verdict, the one shape the JSON report and SARIF's result properties share.</summary>
+    internal static void WriteSequential(Utf8JsonWriter w, SequentialVerdict q)
+    {
+        w.WriteStartObject("sequential");
+        w.WriteNumber("examplesUsed", q.ExamplesUsed);
+        w.WriteNumber("observations", q.Observations);
+        WriteFinite(w, "lower", q.Lower);
+        WriteFinite(w, "upper", q.Upper);
+        w.WriteNumber("confidence", q.Confidence);
+        w.WriteString("stopReason", StopName(q.Stop));
         w.WriteEndObject();
     }
 
