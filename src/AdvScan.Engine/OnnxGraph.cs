@@ -78,6 +78,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         // before the weights' native copies are made (a ViT-B/16's 330 MB stayed through import): collect first.
         if (model.File is not null && File.Exists(model.File) && new FileInfo(model.File).Length > LargeModelBytes)
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        // Attack steps free and allocate the same batch-sized tensors over and over: keep them on the C heap.
+        NativeHeap.ReuseFreedMemory();
         using var scope = torch.NewDisposeScope();
         var graph = new OnnxGraph(model, options ?? ImportOptions.Default);
         return graph;
@@ -239,6 +241,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             _constants.Clear();
         }
         base.Dispose(disposing);
+        // What the engine's steps kept for reuse goes back to the kernel with the graph (a host process lives on).
+        if (disposing) NativeHeap.Trim();
     }
 
     private Tensor? Lookup(string name, Dictionary<string, Tensor?> values, Dictionary<string, Tensor>? cached)

@@ -28,10 +28,6 @@ public class SessionOptionsTests
     }
 
     [Fact]
-    public void The_c_heap_is_trimmed_on_linux_and_left_alone_elsewhere() =>
-        Assert.Equal(OperatingSystem.IsLinux(), NativeHeap.Trim());
-
-    [Fact]
     public void Scan_sessions_follow_libtorchs_thread_count_so_black_box_attacks_get_the_same_cores()
     {
         int previous = torch.get_num_threads();
