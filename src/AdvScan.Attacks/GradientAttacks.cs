@@ -35,6 +35,8 @@ internal static class Batch
 {
     public static void Replace(ref Tensor field, Tensor value)
     {
+        // A step done in place returns the tensor it stepped.
+        if (ReferenceEquals(field, value)) return;
         value.MoveToOuterDisposeScope();
         field.Dispose();
         field = value;
@@ -78,9 +80,9 @@ public sealed class Pgd : IEvasionAttack
         {
             var active = fooled.logical_not().nonzero().flatten();
             if (active.numel() == 0) break;
-            var clean = pixels.index_select(0, active);
+            var ball = new Ball(pixels.index_select(0, active), settings.Norm, settings.Epsilon);
             var y = labels.index_select(0, active);
-            var x = settings.RandomStart ? ThreatModel.RandomStart(clean, settings.Norm, settings.Epsilon, generator) : clean.clone();
+            var x = settings.RandomStart ? ThreatModel.RandomStart(ball.Clean, settings.Norm, settings.Epsilon, generator) : ball.Clean.clone();
 
             for (int step = 0; step <= settings.Steps; step++)
             {
@@ -99,7 +101,7 @@ public sealed class Pgd : IEvasionAttack
                 }
                 if (step == settings.Steps)
                 {
-                    (x, loss) = Reaim(model, x, loss, clean, y, gradient, active, best, fooled, settings);
+                    (x, loss) = Reaim(model, x, loss, ball.Clean, y, gradient, active, best, fooled, settings);
                     // The last iterate of a restart that did not fool: kept if its loss beats the other restarts'.
                     var stronger = fooled.index_select(0, active).logical_not().logical_and(loss > bestLoss.index_select(0, active));
                     var strongerRows = active.masked_select(stronger);
@@ -113,19 +115,22 @@ public sealed class Pgd : IEvasionAttack
 
                 if (!EarlyStopping)
                 {
-                    Batch.Replace(ref x, ThreatModel.Project(x.Plus(ThreatModel.Direction(gradient, settings.Norm).Times(alpha)), clean, settings.Norm, settings.Epsilon));
+                    Batch.Replace(ref x, ball.StepInPlace(x, gradient, alpha));
                     continue;
                 }
                 // Early stopping: fooled examples leave the batch and stop costing compute.
                 var keep = success.logical_not().nonzero().flatten();
                 if (keep.numel() == 0) break;
-                var nextClean = clean.index_select(0, keep);
-                var next = ThreatModel.Project(x.index_select(0, keep).Plus(ThreatModel.Direction(gradient.index_select(0, keep), settings.Norm).Times(alpha)),
-                    nextClean, settings.Norm, settings.Epsilon);
-                Batch.Replace(ref x, next);
-                Batch.Replace(ref clean, nextClean);
-                Batch.Replace(ref y, y.index_select(0, keep));
-                Batch.Replace(ref active, active.index_select(0, keep));
+                var direction = gradient;
+                if (keep.numel() < success.numel())
+                {
+                    Ball.Narrow(ref ball, keep);
+                    Batch.Replace(ref x, x.index_select(0, keep));
+                    direction = gradient.index_select(0, keep);
+                    Batch.Replace(ref y, y.index_select(0, keep));
+                    Batch.Replace(ref active, active.index_select(0, keep));
+                }
+                Batch.Replace(ref x, ball.StepInPlace(x, direction, alpha));
             }
         }
         return new AttackBatchResult(best.MoveToOuterDisposeScope(), fooled.MoveToOuterDisposeScope(), gradients, 0);
@@ -182,16 +187,16 @@ public sealed class Pgd : IEvasionAttack
     {
         using var scope = torch.NewDisposeScope();
         double alpha = settings.StepSize ?? 2.5 * settings.Epsilon / Math.Max(1, settings.Steps);
-        var clean = pixels.detach();
+        var ball = new Ball(pixels.detach(), settings.Norm, settings.Epsilon);
         var x = settings.RandomStart && settings.Epsilon > 0
-            ? ThreatModel.RandomStart(clean, settings.Norm, settings.Epsilon, ThreatModel.Generator(settings.Seed))
-            : clean.clone();
+            ? ThreatModel.RandomStart(ball.Clean, settings.Norm, settings.Epsilon, ThreatModel.Generator(settings.Seed))
+            : ball.Clean.clone();
         for (int step = 0; step < settings.Steps && settings.Epsilon > 0; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var (_, _, gradient) = ThreatModel.Evaluate(model, x, labels, settings.TargetClass);
-            Batch.Replace(ref x, ThreatModel.Project(x.Plus(ThreatModel.Direction(gradient, settings.Norm).Times(alpha)), clean, settings.Norm, settings.Epsilon));
+            Batch.Replace(ref x, ball.StepInPlace(x, gradient, alpha));
         }
         return x.detach().MoveToOuterDisposeScope();
     }
