@@ -101,7 +101,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     {
         // Attack steps free and allocate the same batch-sized tensors over and over: keep them on the C heap. Set at
         // the first pass, not at import: ONNX Runtime opens its session between the two in a scan, and its parse of the
-        // file peaked 120-160 MiB higher (ViT-B/16) when that ran under this policy.
+        // file peaked 120-230 MiB higher (ViT-B/16) when that ran under this policy.
         NativeHeap.ReuseFreedMemory();
         if (inputs.Length != _inputNames.Length)
             throw new InvalidInputException(_model.File, $"expects {_inputNames.Length} input(s) ({string.Join(", ", _inputNames)}) but was given {inputs.Length}");
