@@ -15,7 +15,7 @@ namespace AdvScan.Engine;
 /// subgraphs over frozen constants are folded at import, and shape subgraphs (Shape/Gather/Unsqueeze/Concat feeding
 /// Reshape, as exporters emit) are evaluated on the host once per distinct input shape and then reused as constants.
 /// </summary>
-public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
+public sealed partial class OnnxGraph : nn.Module<Tensor, Tensor>
 {
     private const int MaxCachedShapeSignatures = 32;
     private const long LargeModelBytes = 64L << 20;
@@ -53,6 +53,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         MarkShapeSubgraphs();
         FoldConstants();
         ReleaseFoldedAway();
+        FuseErfGelu();
         _lastUse = ActivationLifetimes.LastUses(_plan.Select(p => p.Folded ? null : p.Node).ToList());
         OpHistogram = model.Proto.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
