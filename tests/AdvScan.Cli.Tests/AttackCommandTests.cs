@@ -16,13 +16,7 @@ public sealed class AttackCommandTests : IDisposable
     private static readonly string Digits = Path.Combine(ConfigFiles.Fixtures, "mnist-test-images-idx3-ubyte");
     private readonly ConfigFiles files = new();
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(["attack", .. args], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(["attack", .. args]);
 
     /// <summary>Runs an attack on a seeded sample of held-out digits and returns its JSON report.</summary>
     private JsonElement Attack(string tag, params string[] args)

@@ -11,13 +11,7 @@ public sealed class ExtensionModelCommandTests : IDisposable
 {
     private readonly ConfigFiles files = new();
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run([.. args], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(args);
 
     /// <summary>A model file that is not ONNX: if the config error is reported instead, the config was judged before the model was read.</summary>
     private string BrokenModel()

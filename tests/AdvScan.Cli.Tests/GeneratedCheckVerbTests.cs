@@ -17,13 +17,7 @@ public sealed class GeneratedCheckVerbTests : IDisposable
     private readonly ConfigFiles files = new();
     private static readonly string Fixtures = ConfigFiles.Fixtures;
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run([.. args], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(args);
 
     /// <summary>A check only this test assembly registers: the share of the sample with a label at least a threshold.</summary>
     private sealed class LabelShare : IScanCheck

@@ -1,3 +1,4 @@
+using AdvScan.Scanning.Tests;
 using System.Text.Json;
 using AdvScan.Cli;
 
@@ -8,13 +9,7 @@ public sealed class GlobalOptionsTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("advscan-global-").FullName;
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRun.Of(args);
 
     [Theory]
     [InlineData("--limit-max-step", "5", "unknown option --limit-max-step; the limits are ")]

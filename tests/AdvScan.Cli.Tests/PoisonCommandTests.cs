@@ -18,13 +18,7 @@ public sealed class PoisonCommandTests : IDisposable
     private static readonly string Truth = Path.Combine(ConfigFiles.Fixtures, "mnist-badnets-train.backdoor.json");
     private readonly ConfigFiles files = new();
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(args);
 
     [Fact]
     public void Poison_flags_class_7_and_its_exclusion_list_holds_the_recorded_poison()

@@ -21,21 +21,9 @@ public sealed class ScanCommandTests : IDisposable
 
     private readonly ConfigFiles files = new();
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run([.. args, "--plain-progress"], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of([.. args, "--plain-progress"]);
 
-    private static (int Exit, string Out, string Err) Merge(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(["merge", .. args], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Merge(params string[] args) => CliRun.Of(["merge", .. args]);
 
     [Fact]
     public void A_config_whose_gates_all_pass_exits_0_without_error_diagnostics()

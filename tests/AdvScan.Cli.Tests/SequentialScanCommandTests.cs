@@ -17,13 +17,7 @@ public sealed class SequentialScanCommandTests : IDisposable
 
     private readonly ConfigFiles files = new();
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run([.. args, "--plain-progress"], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of([.. args, "--plain-progress"]);
 
     [Fact]
     public void Sequential_scan_fails_a_far_gate_on_part_of_the_sample_and_says_so_on_the_gate_line()

@@ -161,13 +161,7 @@ public sealed class SpatialAttackTests : IDisposable
             + "|" + root.GetProperty("gates")[0].GetProperty("status").GetString();
     }
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRun.Of(args);
 
     public void Dispose() => files.Dispose();
 }

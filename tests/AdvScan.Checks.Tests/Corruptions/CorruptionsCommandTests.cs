@@ -1,3 +1,4 @@
+using AdvScan.Scanning.Tests;
 using System.Text.Json;
 using AdvScan.Checks.Tests.Patch;
 using AdvScan.Cli;
@@ -15,13 +16,7 @@ public sealed class CorruptionsCommandTests : IDisposable
     private static readonly string Fixtures = ModelFixture.Fixtures;
     private readonly string folder = Directory.CreateTempSubdirectory("advscan-corruptions-cli-").FullName;
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(args);
 
     private static string Q(string file) => JsonSerializer.Serialize(Path.Combine(Fixtures, file));
 

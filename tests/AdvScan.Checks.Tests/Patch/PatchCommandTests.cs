@@ -1,3 +1,4 @@
+using AdvScan.Scanning.Tests;
 using System.Text.Json;
 using AdvScan.Cli;
 
@@ -13,13 +14,7 @@ public sealed class PatchCommandTests : IDisposable
     private static readonly string Signs = Path.Combine(ModelFixture.Fixtures, "signs-test");
     private readonly string folder = Directory.CreateTempSubdirectory("advscan-patch-cli-").FullName;
 
-    private static (int Exit, string Out, string Err) Advscan(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Advscan(params string[] args) => CliRun.Of(args);
 
     [Theory]
     [InlineData("--area 1.5", "option --area expects patch areas in (0,1)")]
