@@ -14,6 +14,9 @@ public sealed class VerdictCacheTests : IDisposable
     private readonly ConfigFiles files = new();
     private string CacheFolder => Path.Combine(files.Folder, "cache");
 
+    /// <summary>The cache's entry files, in name order.</summary>
+    private string[] Entries() => Directory.GetFiles(CacheFolder, "*.verdicts").Order(StringComparer.Ordinal).ToArray();
+
     private static Scanner NewScanner() => new ServiceCollection().AddAdvScanScanner().BuildServiceProvider().GetRequiredService<Scanner>();
 
     private ScanConfig Config(Scanner scanner, double pgdEps, string limits = "") => ScanConfigReader.Load(files.Write("cache.json", $$"""
@@ -61,7 +64,7 @@ public sealed class VerdictCacheTests : IDisposable
         var scanner = NewScanner();
         var config = Config(scanner, 0.1);
         var first = Run(scanner, config);
-        var entries = Directory.GetFiles(CacheFolder, "*.verdicts").Order(StringComparer.Ordinal).ToArray();
+        var entries = Entries();
         Assert.Equal(4, entries.Length);
         var bytes = File.ReadAllBytes(entries[0]);
         File.WriteAllBytes(entries[0], bytes[..(bytes.Length / 2)]);
@@ -87,7 +90,7 @@ public sealed class VerdictCacheTests : IDisposable
         var scanner = NewScanner();
         var config = Config(scanner, 0.1);
         var first = Run(scanner, config);
-        var entry = Directory.GetFiles(CacheFolder, "*.verdicts").Order(StringComparer.Ordinal).First();
+        var entry = Entries().First();
         // The link points at the entry's own valid bytes, elsewhere: following it would be a hit.
         var elsewhere = Path.Combine(files.Folder, "elsewhere.bin");
         File.Move(entry, elsewhere);
@@ -106,7 +109,7 @@ public sealed class VerdictCacheTests : IDisposable
     {
         var scanner = NewScanner();
         Run(scanner, Config(scanner, 0.1));
-        long one = Directory.GetFiles(CacheFolder, "*.verdicts").Max(f => new FileInfo(f).Length);
+        long one = Entries().Max(f => new FileInfo(f).Length);
         Directory.Delete(CacheFolder, recursive: true);
         long bound = 2 * one + one / 2;
         var config = Config(scanner, 0.1, $$"""
@@ -114,14 +117,14 @@ public sealed class VerdictCacheTests : IDisposable
           """);
         var run = Run(scanner, config);
         Assert.Equal(4, run.Report.Statistics.BatchesAttacked);
-        var left = Directory.GetFiles(CacheFolder, "*.verdicts");
+        var left = Entries();
         Assert.InRange(left.Sum(f => new FileInfo(f).Length), 1, bound);
         Assert.InRange(left.Length, 1, 3);
         // What was evicted is attacked again, and the same bytes come out.
         var rerun = Run(scanner, config);
         Assert.Equal(4, rerun.Report.Statistics.BatchesAttacked + rerun.Report.Statistics.CacheHits);
         Assert.Equal(run.Json, rerun.Json);
-        Assert.InRange(Directory.GetFiles(CacheFolder, "*.verdicts").Sum(f => new FileInfo(f).Length), 1, bound);
+        Assert.InRange(Entries().Sum(f => new FileInfo(f).Length), 1, bound);
     }
 
     public void Dispose() => files.Dispose();
