@@ -161,13 +161,17 @@ public sealed class RobustnessEvaluation(ReferenceSession runtime, PixelMapping 
     /// The crafting seed depends on the scan's seed, the batch's index and the budget only.
     /// </summary>
     /// <param name="keepAdversarial">Keep the pixels of the examples that broke (for the report's gallery).</param>
+    /// <param name="cleanPrediction">
+    /// ONNX Runtime's verdicts on the clean batch when the caller already has them (the scanner judges each batch once
+    /// for clean accuracy and feeds every attack from it); null: judged here.
+    /// </param>
     internal BatchOutcome AttackBatch(Craft craft, LabeledBatch batch, int batchIndex, AttackSettings settings, double[] budgets, bool transfer,
-        bool keepAdversarial, CancellationToken cancellationToken)
+        bool keepAdversarial, CancellationToken cancellationToken, (int[] Classes, float[] Confidences)? cleanPrediction = null)
     {
         int n = budgets.Length;
         int count = batch.Labels.Length;
         int size = batch.Pixels.Length / count;
-        var (clean, cleanConfidence) = Predict(batch.Pixels, batch.Shape);
+        var (clean, cleanConfidence) = cleanPrediction ?? Predict(batch.Pixels, batch.Shape);
         var outcome = new BatchOutcome(count, n) { Transfer = transfer };
         Array.Copy(clean, outcome.Clean, count);
         Array.Copy(cleanConfidence, outcome.CleanConfidence, count);
