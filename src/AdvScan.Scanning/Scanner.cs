@@ -231,7 +231,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         public void Feed(LabeledBatch batch, (int[] Classes, float[] Confidences) cleanPrediction)
         {
             int index = batchIndex++;
-            var key = cache is null ? null : VerdictCache.KeyOf(run.Model.Sha256, run.Dataset.Preprocessing ?? run.Dataset.Description, run.Device, identity!, index, batch);
+            var key = cache?.KeyOf(run.Model.Sha256, run.Dataset.Preprocessing ?? run.Dataset.Description, run.Device, identity!, index, batch);
             var outcome = key is null ? null : cache!.TryRead(key, batch, budgets.Length, classes);
             if (outcome is null)
             {

@@ -30,6 +30,8 @@ public sealed class VerdictCache
     private readonly long maxBytes;
     private readonly List<(string Path, long Size)> entries = [];
     private long totalBytes;
+    private LabeledBatch? digested;
+    private byte[] digest = [];
 
     /// <summary>Opens (creating) the cache folder; entries already there count against the bound, oldest first.</summary>
     public VerdictCache(string folder, long maxBytes)
@@ -67,7 +69,7 @@ public sealed class VerdictCache
     /// The content address of one attacked batch. <paramref name="attackIdentity"/> covers the attack and its settings
     /// (<see cref="AttackIdentity"/>); <paramref name="preprocessing"/> how pixels reach the model.
     /// </summary>
-    public static string KeyOf(string modelSha256, string preprocessing, string device, string attackIdentity, int batchIndex, LabeledBatch batch)
+    public string KeyOf(string modelSha256, string preprocessing, string device, string attackIdentity, int batchIndex, LabeledBatch batch)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Text(string s)
@@ -76,7 +78,7 @@ public sealed class VerdictCache
             hash.AppendData(BitConverter.GetBytes(bytes.Length));
             hash.AppendData(bytes);
         }
-        Text("advscan-verdicts/1");
+        Text("advscan-verdicts/2");
         Text(Scanner.ToolVersion);
         Text(CodeIdentity);
         Text(modelSha256);
@@ -84,11 +86,24 @@ public sealed class VerdictCache
         Text(device);
         Text(attackIdentity);
         hash.AppendData(BitConverter.GetBytes(batchIndex));
+        hash.AppendData(DigestOf(batch));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// The batch's own digest (shape, labels, pixels): every attack of a scan looks the same batch up, one after the
+    /// other, so it is hashed once, not once per attack.
+    /// </summary>
+    private byte[] DigestOf(LabeledBatch batch)
+    {
+        if (ReferenceEquals(batch, digested)) return digest;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(BitConverter.GetBytes(batch.Shape.Length));
         foreach (var d in batch.Shape) hash.AppendData(BitConverter.GetBytes(d));
         foreach (var l in batch.Labels) hash.AppendData(BitConverter.GetBytes(l));
         hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(batch.Pixels.AsSpan()));
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        (digested, digest) = (batch, hash.GetHashAndReset());
+        return digest;
     }
 
     /// <summary>
