@@ -98,12 +98,12 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
                 foreach (var batch in Batches())
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var cleanPrediction = Predictions.Predict(runtime, dataset.Mapping, batch.Pixels, batch.Shape);
-                    tally.Add(cleanPrediction.Classes, batch.Labels);
+                    var (predicted, _) = Predictions.Predict(runtime, dataset.Mapping, batch.Pixels, batch.Shape);
+                    tally.Add(predicted, batch.Labels);
                     for (int i = 0; i < streams.Count; i++)
                     {
                         var stream = streams[i];
-                        Located(file, config.Attacks[i].Line, () => { stream.Feed(batch, cleanPrediction); return 0; });
+                        Located(file, config.Attacks[i].Line, () => { stream.Feed(batch); return 0; });
                     }
                     used += batch.Labels.Length;
                     progress?.Report(new ScanProgress("clean accuracy", used, indices.Count));
@@ -227,8 +227,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
         /// <summary>Batches this stream attacked (not served by the cache).</summary>
         public int BatchesAttacked { get; private set; }
 
-        /// <param name="cleanPrediction">ONNX Runtime's verdicts on the clean batch, judged once for every attack.</param>
-        public void Feed(LabeledBatch batch, (int[] Classes, float[] Confidences) cleanPrediction)
+        public void Feed(LabeledBatch batch)
         {
             int index = batchIndex++;
             var key = cache?.KeyOf(run.Model.Sha256, run.Dataset.Preprocessing ?? run.Dataset.Description, run.Device, identity!, index, batch);
@@ -236,7 +235,7 @@ public sealed class Scanner(ScanRegistry registry, IDatasetSource datasets)
             if (outcome is null)
             {
                 prepared ??= attack.Prepare(run);
-                outcome = evaluation.AttackBatch(prepared.Craft, batch, index, run.Settings, budgets, prepared.Transfer, run.Observe is not null, run.CancellationToken, cleanPrediction);
+                outcome = evaluation.AttackBatch(prepared.Craft, batch, index, run.Settings, budgets, prepared.Transfer, run.Observe is not null, run.CancellationToken);
                 BatchesAttacked++;
                 if (key is not null) cache!.Write(key, outcome);
             }
