@@ -30,15 +30,16 @@ internal static class PatchPeerBench
         public double Rate => Trials == 0 ? 0 : Successes / (double)Trials;
     }
 
+    /// <summary>The plain attacker's batch (issue 26): 32 images per step, one placement each, whatever AdvScan's defaults are.</summary>
+    private const int PeerImagesPerStep = 32;
+
+    /// <param name="defaults">AdvScan's settings (the product's defaults, or the bench's overrides of steps, restarts, images and draws); the peer takes the steps and learning rate.</param>
     /// <param name="only">Comma-separated filter on model names, goals ("untargeted", "targeted") and EOT ("none", "default"); null runs every row.</param>
-    public static void Run(string root, IReadOnlyList<long> seeds, int? steps, int? restarts, int threads, string? only, int? draws = null, bool checkOnly = false)
+    public static void Run(string root, IReadOnlyList<long> seeds, PatchSettings defaults, int threads, string? only, bool checkOnly = false)
     {
         var inv = CultureInfo.InvariantCulture;
-        var defaults = new PatchSettings();
-        if (draws is { } d) defaults = defaults with { DrawsPerImage = d };
-        int stepCount = steps ?? defaults.Steps, restartCount = restarts ?? defaults.Restarts;
         Console.WriteLine();
-        Console.WriteLine(string.Create(inv, $"(o) patch peer: area 0.1, {stepCount} steps of lr {defaults.LearningRate}, {defaults.ImagesPerStep} images per step, AdvScan {restartCount} restart(s) x {defaults.DrawsPerImage} draws per image, seeds {string.Join(",", seeds)}, threads {threads}"));
+        Console.WriteLine(string.Create(inv, $"(o) patch peer: area 0.1, {defaults.Steps} steps of lr {defaults.LearningRate}, AdvScan {defaults.Restarts} restart(s) x {defaults.ImagesPerStep} images x {defaults.DrawsPerImage} draws per step, the peer {PeerImagesPerStep} images x 1, seeds {string.Join(",", seeds)}, threads {threads}"));
         if (!PeerBench.PythonHasTorch(out var why))
         {
             Console.WriteLine($"    skipped: {why} (Debian: apt-get install python3-torch python3-onnx)");
@@ -60,7 +61,7 @@ internal static class PatchPeerBench
             foreach (var target in new int?[] { null, subject.Target }.Where(t => Wanted(["untargeted", "targeted"], t is null ? "untargeted" : "targeted")))
                 foreach (var (eotName, eot) in new[] { ("none", EotOptions.None), ("default", EotOptions.Default) }.Where(e => Wanted(["none", "default"], e.Item1)))
                 {
-                    var settings = defaults with { Areas = [0.1], Target = target, Eot = eot, Steps = stepCount, Restarts = restartCount, GalleryImages = 0 };
+                    var settings = defaults with { Areas = [0.1], Target = target, Eot = eot, GalleryImages = 0 };
                     var ours = new List<Side>();
                     var theirs = new List<Side>();
                     var theirOwn = new List<Side>();
@@ -88,7 +89,7 @@ internal static class PatchPeerBench
                     var (a, p, ctl, own) = (Sum(ours), Sum(theirs), Sum(controls), Sum(theirOwn));
                     string goal = target is { } t ? string.Create(inv, $"targeted {t}") : "untargeted";
                     string Seeds(List<Side> sides) => string.Join(" ", sides.Select(s => string.Create(inv, $"{s.Rate:P1}")));
-                    Console.WriteLine(string.Create(inv, $"    {subject.Name,-12} {goal,-12} EOT {eotName,-8} AdvScan {a.Rate,6:P1} ({a.Successes}/{a.Trials}; {Seeds(ours)}), control {ctl.Rate:P1}, {ourSeconds:F0} s | peer {p.Rate,6:P1} ({p.Successes}/{p.Trials}; {Seeds(theirs)}; own placements {own.Rate:P1}), {theirSeconds:F0} s | ratio {a.Rate / p.Rate:F3}"));
+                    Console.WriteLine(string.Create(inv, $"    {subject.Name,-12} {goal,-12} EOT {eotName,-8} AdvScan {a.Rate,6:P1} ({a.Successes}/{a.Trials}; {Seeds(ours)}), control {ctl.Rate:P1}, {ourSeconds:F0} s | peer {p.Rate,6:P1} ({p.Successes}/{p.Trials}; {Seeds(theirs)}; own placements {own.Rate:P1}), {theirSeconds:F0} s | ratio {a.Rate / p.Rate:F3}{PairedInterval(ours, theirs)}"));
                     rows.Add(string.Create(inv, $"| {subject.Name} | {goal} | {eotName} | {a.Rate:P1} ({a.Successes}/{a.Trials}) | {ctl.Rate:P1} | {p.Rate:P1} ({p.Successes}/{p.Trials}) | {own.Rate:P1} | {a.Rate / p.Rate:F2} |"));
                 }
         }
@@ -96,6 +97,23 @@ internal static class PatchPeerBench
         Console.WriteLine("| model | goal | EOT | AdvScan held-out success | random-patch control | PyTorch plain patch | the same, its own placements | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var row in rows) Console.WriteLine(row);
+    }
+
+    /// <summary>
+    /// The per-seed difference AdvScan - peer in points of held-out success, its mean and a 95% Student-t interval over
+    /// the seeds: each seed is one paired draw of both sides' optimisation (same split, same judging draws), so the
+    /// interval says whether a row's ratio below or above 1.0 is more than the seed-to-seed spread.
+    /// </summary>
+    private static string PairedInterval(List<Side> ours, List<Side> theirs)
+    {
+        int n = ours.Count;
+        if (n < 2) return "";
+        var d = ours.Zip(theirs, (a, p) => 100 * (a.Rate - p.Rate)).ToList();
+        double mean = d.Average(), sd = Math.Sqrt(d.Sum(x => (x - mean) * (x - mean)) / (n - 1));
+        // Two-sided 97.5% quantiles of Student's t for 1..10 degrees of freedom; the normal's beyond.
+        double[] t = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+        double half = (n - 1 <= t.Length ? t[n - 2] : 1.96) * sd / Math.Sqrt(n);
+        return string.Create(CultureInfo.InvariantCulture, $" | per seed {mean:+0.0;-0.0} points (95% {mean - half:+0.0;-0.0} to {mean + half:+0.0;-0.0})");
     }
 
     /// <summary>The peer on the check's split: its training part at the even positions of the file, its held-out part at the odd ones.</summary>
@@ -121,7 +139,7 @@ internal static class PatchPeerBench
                 : JsonSerializer.Serialize(new { minScale = e.MinScale, maxScale = e.MaxScale, rotation = e.MaxRotationDegrees, perspective = e.MaxPerspective, brightness = e.MaxBrightness, contrast = e.MaxContrast, blur = e.MaxBlurSigma, noise = e.MaxNoise });
             var start = new ProcessStartInfo(Python, [Path.Combine(root, "bench", "peer", "patch_pytorch.py"), model,
                 pixels, labelFile, $"{n},{c},{h},{w}", geometry.TextureSide.ToString(inv), geometry.Side.ToString("R", inv), settings.Steps.ToString(inv),
-                settings.LearningRate.ToString(inv), settings.ImagesPerStep.ToString(inv), (settings.Target ?? -1).ToString(inv), eot, seed.ToString(inv), threads.ToString(inv), output, textureFile])
+                settings.LearningRate.ToString(inv), PeerImagesPerStep.ToString(inv), (settings.Target ?? -1).ToString(inv), eot, seed.ToString(inv), threads.ToString(inv), output, textureFile])
             { RedirectStandardOutput = true, RedirectStandardError = true };
             start.Environment["OMP_NUM_THREADS"] = threads.ToString(inv);
             using var process = Process.Start(start)!;

@@ -65,7 +65,15 @@ public static class Program
         {
             // AdvScan's patch check beside the plain PyTorch universal patch (issue 26): held-out success, not speed.
             var seeds = (StringOption(args, "--seeds") ?? "1,2,3").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
-            PatchPeerBench.Run(RepositoryRoot(), seeds, OptionalInt(args, "--steps"), OptionalInt(args, "--restarts"), threads, StringOption(args, "--only"), OptionalInt(args, "--draws"), args.Contains("--check-only"));
+            var defaults = new AdvScan.Checks.Patch.PatchSettings();
+            defaults = defaults with
+            {
+                Steps = OptionalInt(args, "--steps") ?? defaults.Steps,
+                Restarts = OptionalInt(args, "--restarts") ?? defaults.Restarts,
+                ImagesPerStep = OptionalInt(args, "--images") ?? defaults.ImagesPerStep,
+                DrawsPerImage = OptionalInt(args, "--draws") ?? defaults.DrawsPerImage,
+            };
+            PatchPeerBench.Run(RepositoryRoot(), seeds, defaults, threads, StringOption(args, "--only"), args.Contains("--check-only"));
             return 0;
         }
         if (args.Contains("--peer-only"))
