@@ -36,9 +36,9 @@ public sealed record PatchSettings : CheckSettings
     /// Optimisations per area from independent random textures; the one with the highest success on the training part
     /// is judged, so the gate sees the strongest patch the search found, never an average. Three by default (issue 26):
     /// one run is one draw from a wide spread (held-out success of single restarts on one split spans 33-39%), so with
-    /// one restart the check was below the plain attacker's patch in 1 to 3 of 12 bench rows, whatever the batch,
-    /// draws, loss or rate; with three it is at or above the peer in 11 of 12 rows over six seeds, the twelfth 0.996
-    /// (bench/README.md, (o)), for three times the optimisation.
+    /// one restart the check was below the plain attacker's patch in 2 to 4 of 12 bench rows over six seeds, whatever
+    /// the batch or draws (and on three seeds whatever the loss or rate); with three it is above the peer in 11 of 12
+    /// rows, the twelfth 0.996 (bench/README.md, (o)), for three times the optimisation.
     /// </summary>
     public int Restarts { get; init; } = 3;
 
