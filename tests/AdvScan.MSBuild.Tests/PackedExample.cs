@@ -48,7 +48,19 @@ public sealed class PackedExample : IDisposable
         RepositoryRoot = FindRepositoryRoot();
         Root = Path.Combine(Path.GetTempPath(), "advscan-msbuild-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Root);
+        // xUnit disposes only a fixture it finished building: a failed pack (a full disk, a broken build) left ~2 GB
+        // of sources and three RIDs' outputs in the temp folder on every run that failed.
+        try { PackSeconds = Prepare(); }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
 
+    /// <summary>Packs the sources into <see cref="Feed"/> and lays out fixtures and examples; returns the packs' seconds.</summary>
+    private double Prepare()
+    {
         var source = Path.Combine(Root, "source");
         foreach (var folder in SourceFolders) CopySources(Path.Combine(RepositoryRoot, folder), Path.Combine(source, folder));
         foreach (var file in SourceFiles)
@@ -60,7 +72,7 @@ public sealed class PackedExample : IDisposable
         var tool = Dotnet(source, privatePackages: false, "pack", Path.Combine(source, "src", "AdvScan.Cli", "AdvScan.Cli.csproj"),
             "-c", "Debug", "-p:AdvScanAllRuntimes=true", "-o", Feed);
         if (tool.ExitCode != 0) throw new InvalidOperationException("packing the advscan tool failed:\n" + tool.Output);
-        PackSeconds = clock.Elapsed.TotalSeconds;
+        double seconds = clock.Elapsed.TotalSeconds;
         // The sources' build outputs (three RIDs' publish folders, ~2 GB) are not needed once the packages exist.
         Directory.Delete(source, recursive: true);
 
@@ -83,6 +95,7 @@ public sealed class PackedExample : IDisposable
               </packageSources>
             </configuration>
             """);
+        return seconds;
     }
 
     /// <summary>

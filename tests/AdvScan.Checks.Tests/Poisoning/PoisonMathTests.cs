@@ -3,8 +3,11 @@ using AdvScan.Scanning.Checks;
 
 namespace AdvScan.Checks.Tests.Poisoning;
 
-public class PoisonMathTests
+public class PoisonMathTests : IDisposable
 {
+    // Each test writes its files here; the folder goes with the test instead of piling up in the temp folder.
+    private readonly string folder = Directory.CreateTempSubdirectory("advscan-poison-config").FullName;
+
     [Fact]
     public void Jacobi_recovers_the_eigenvalues_of_a_matrix_built_from_known_ones()
     {
@@ -83,7 +86,6 @@ public class PoisonMathTests
     [Fact]
     public void Config_keys_are_read_with_their_ranges_and_a_bad_value_fails_on_its_line()
     {
-        var folder = Directory.CreateTempSubdirectory("advscan-poison-config").FullName;
         var config = Path.Combine(folder, "advscan.json");
         System.IO.File.WriteAllText(Path.Combine(folder, "train.npy"), "");
         var check = new PoisoningCheck();
@@ -98,4 +100,6 @@ public class PoisonMathTests
 
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
 }

@@ -6,8 +6,11 @@ using static AdvScan.Checks.Tests.Poisoning.PoisonFixtures;
 
 namespace AdvScan.Checks.Tests.Poisoning;
 
-public class PoisonScreeningTests(ITestOutputHelper output)
+public class PoisonScreeningTests(ITestOutputHelper output) : IDisposable
 {
+    // Each test writes its files here; the folder goes with the test instead of piling up in the temp folder.
+    private readonly string folder = Directory.CreateTempSubdirectory("advscan-poison-majority").FullName;
+
     private void Print(PoisoningResult r)
     {
         foreach (var v in r.Verdicts)
@@ -45,7 +48,6 @@ public class PoisonScreeningTests(ITestOutputHelper output)
         var poison = BackdoorGroundTruth.Load(PoisonedTruth).PoisonedIndices.ToHashSet();
         var dropped = Enumerable.Range(0, set.Count).Where(i => set.Labels[i] == 7 && !poison.Contains(i)).Take(150).ToHashSet();
         var kept = Enumerable.Range(0, set.Count).Where(i => !dropped.Contains(i)).ToArray();
-        var folder = Directory.CreateTempSubdirectory("advscan-poison-majority").FullName;
         var images = Path.Combine(folder, "images-idx3-ubyte");
         var labels = Path.Combine(folder, "labels-idx1-ubyte");
         IdxFormat.Write(set.Subset(kept), images, labels);
@@ -69,4 +71,6 @@ public class PoisonScreeningTests(ITestOutputHelper output)
         Assert.Empty(result.FlaggedClasses);
         Assert.True(result.Suspected.Count < 0.02 * result.Samples, $"{result.Suspected.Count} of {result.Samples} marked");
     }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
 }

@@ -10,8 +10,11 @@ using static AdvScan.Checks.Tests.Poisoning.PoisonFixtures;
 
 namespace AdvScan.Checks.Tests.Poisoning;
 
-public class PoisoningCheckTests
+public class PoisoningCheckTests : IDisposable
 {
+    // Each test writes its files here; the folder goes with the test instead of piling up in the temp folder.
+    private readonly string folder = Directory.CreateTempSubdirectory("advscan-poison").FullName;
+
     /// <summary>The context the scanner would hand the check: the model, ONNX Runtime, its held-out data and OpenData for the training set.</summary>
     private static CheckReport RunCheck(string model, PoisoningSettings settings)
     {
@@ -74,7 +77,6 @@ public class PoisoningCheckTests
     [Fact]
     public void Labels_beyond_the_models_classes_are_a_located_error_naming_the_file()
     {
-        var folder = Directory.CreateTempSubdirectory("advscan-poison").FullName;
         var labels = Path.Combine(folder, "labels-idx1-ubyte");
         var bytes = System.IO.File.ReadAllBytes(CleanLabels);
         bytes[8 + 5] = 12;
@@ -88,7 +90,6 @@ public class PoisoningCheckTests
     [Fact]
     public void A_class_without_samples_is_an_error_naming_the_class_and_the_file()
     {
-        var folder = Directory.CreateTempSubdirectory("advscan-poison").FullName;
         var set = IdxFormat.Read(CleanImages, CleanLabels, Architectures.MnistClasses);
         var noThrees = set.Subset(Enumerable.Range(0, set.Count).Where(i => set.Labels[i] != 3).ToArray());
         var images = Path.Combine(folder, "images-idx3-ubyte");
@@ -107,4 +108,6 @@ public class PoisoningCheckTests
         Assert.Contains("'penultimate'", e.Problem);
         Assert.Contains("candidates", e.Problem);
     }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
 }
